@@ -1,0 +1,37 @@
+"""Input validation shared by the library: clear errors instead of wrong numbers."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["positive_int", "as_matrix", "matrix_pair"]
+
+
+def positive_int(value, name: str) -> int:
+    """Return ``value`` as an ``int`` if it is a positive integer, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def as_matrix(X, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a finite float64 array of shape (n, d) with n, d >= 1."""
+    if hasattr(X, "detach"):  # a torch tensor
+        X = X.detach().cpu().numpy()
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array (n samples, d features), got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or inf")
+    return X
+
+
+def matrix_pair(X, X2=None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``X`` and ``X2`` (default ``X``) and check that their feature dimensions agree."""
+    X = as_matrix(X, "X")
+    X2 = X if X2 is None else as_matrix(X2, "X2")
+    if X2.shape[1] != X.shape[1]:
+        raise ValueError(f"X and X2 must have the same number of features, got {X.shape[1]} and {X2.shape[1]}")
+    return X, X2

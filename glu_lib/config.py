@@ -1,0 +1,65 @@
+"""Scale presets: one frozen set of numbers per chapter and scale.
+
+``smoke`` is the default (a 2-core CPU, minutes); ``full`` is the paper's setting (a GPU). A
+chapter asks for ``preset(chapter, SCALE)`` with ``SCALE = "auto"``, which reads the ``GLU_SCALE``
+environment variable and falls back to ``smoke``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+__all__ = ["SCALES", "Preset", "PRESETS", "resolve_scale", "preset"]
+
+SCALES = ("smoke", "full")
+
+#: The presets, by chapter and scale. Numbers only; their meaning is documented where they are used.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "analytic_ntk": {
+        "smoke": dict(n=24, d=16, widths=(64, 256, 1024, 4096, 16384), seeds=3,
+                      eq5_d=(4, 8, 16, 32, 64), eq5_m=(100, 1000, 10000, 100000), eq5_n=64,
+                      angle_n=50, angle_d=100, angle_width=400),
+        "full": dict(n=100, d=100, widths=(256, 1024, 4096, 16384, 65536, 262144), seeds=8,
+                     eq5_d=(4, 8, 16, 32, 64, 128, 256, 512), eq5_m=(100, 1000, 10000, 100000, 1000000), eq5_n=300,
+                     angle_n=50, angle_d=100, angle_width=400),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """The numbers of one chapter at one scale; read them as attributes (``P.widths``)."""
+
+    chapter: str
+    scale: str
+    values: Mapping[str, Any] = field(repr=False)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(f"preset {self.chapter}/{self.scale} has no value {name!r}") from None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict (for provenance records), with the chapter and scale."""
+        return {"chapter": self.chapter, "scale": self.scale, **{k: v for k, v in self.values.items()}}
+
+
+def resolve_scale(scale: str = "auto") -> str:
+    """``"auto"`` → ``$GLU_SCALE`` or ``"smoke"``; any other value must be one of :data:`SCALES`."""
+    if scale == "auto":
+        scale = os.environ.get("GLU_SCALE", "smoke")
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; expected one of {SCALES} (or 'auto')")
+    return scale
+
+
+def preset(chapter: str, scale: str = "auto") -> Preset:
+    """The frozen :class:`Preset` of ``chapter`` at ``scale`` (see :func:`resolve_scale`)."""
+    if chapter not in PRESETS:
+        raise ValueError(f"unknown chapter {chapter!r}; expected one of {sorted(PRESETS)}")
+    s = resolve_scale(scale)
+    return Preset(chapter, s, MappingProxyType(dict(PRESETS[chapter][s])))

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from glu_lib.kinds import KINDS
+from glu_lib.models import two_layer
+from glu_lib.ntk import empirical_ntk, generic_ntk, two_layer_ntk
+
+
+def rel(a, b):
+    return np.abs(a - b).max() / np.abs(b).max()
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("bias", [False, True])
+def test_structured_equals_generic(rng, kind, bias):
+    m = two_layer(kind, 6, 32, d_out=1, bias=bias, seed=7)
+    if bias:  # non-zero biases exercise every term
+        with torch.no_grad():
+            for p in m.parameters():
+                if p.ndim == 1:
+                    p.normal_()
+    X, X2 = rng.standard_normal((9, 6)), rng.standard_normal((4, 6))
+    assert rel(two_layer_ntk(m, X), generic_ntk(m, X)) < 1e-10
+    assert rel(two_layer_ntk(m, X, X2), generic_ntk(m, X, X2)) < 1e-10
+
+
+def test_vector_output_and_blocking(rng):
+    m = two_layer("geglu", 5, 24, d_out=3, bias=True, seed=1)
+    X = rng.standard_normal((11, 5))
+    K = two_layer_ntk(m, X)
+    assert K.shape == (11, 11, 3, 3)
+    # tiny blocks force many Jacobian blocks, symmetric filling included
+    assert rel(generic_ntk(m, X, max_block_bytes=1), K) < 1e-10
+    np.testing.assert_allclose(K, K.transpose(1, 0, 3, 2), rtol=1e-12)
+
+
+def test_generic_path_on_any_module(rng):
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 7), nn.Tanh(), nn.Linear(7, 1)).double()
+    X = torch.as_tensor(rng.standard_normal((5, 4)))
+    J = torch.stack([torch.cat([g.reshape(-1) for g in torch.autograd.grad(net(x[None]).sum(), list(net.parameters()))]) for x in X])
+    np.testing.assert_allclose(empirical_ntk(net, X), (J @ J.T).numpy(), rtol=1e-10)
+
+
+def test_auto_dispatch_and_float32(rng):
+    X = rng.standard_normal((6, 3))
+    m = two_layer("swiglu", 3, 16)
+    assert rel(empirical_ntk(m, X), empirical_ntk(m, X, method="generic")) < 1e-10
+    m32 = two_layer("swiglu", 3, 16, dtype=torch.float32)
+    K32 = empirical_ntk(m32, X)
+    assert K32.dtype == np.float64 and rel(K32, empirical_ntk(m, X)) < 1e-4
+
+
+def test_ntk_errors(rng):
+    m = two_layer("relu", 3, 8)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        empirical_ntk(m, np.full((2, 3), np.inf))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        empirical_ntk(m, torch.full((2, 3), float("nan"), dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
+        empirical_ntk(m, rng.standard_normal((2, 4)))
+    with pytest.raises(ValueError, match="unknown method"):
+        empirical_ntk(m, rng.standard_normal((2, 3)), method="fast")
+    with pytest.raises(TypeError, match="TwoLayer"):
+        two_layer_ntk(nn.Linear(3, 1), rng.standard_normal((2, 3)))
+    with pytest.raises(ValueError, match="no parameters"):
+        generic_ntk(nn.Identity(), rng.standard_normal((2, 3)))
