@@ -16,6 +16,7 @@ The derivation has four steps, one function each:
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 from sympy import stats
 
@@ -192,4 +193,10 @@ def lambdify_ntk(kind: str):
     else:
         duals = tuple(e.subs(S["theta"], sp.acos(S["xy"] / (S["nx"] * S["ny"]))) for e in relu_dual_kernels())
     K = expected_ntk_expr(kind != "relu", lecun=True).subs({S["E_phi"]: duals[0], S["E_dphi"]: duals[1]})
-    return sp.lambdify((S["nx"], S["ny"], S["xy"], S["d"], S["m"]), K, "numpy")
+    f = sp.lambdify((S["nx"], S["ny"], S["xy"], S["d"], S["m"]), K, "numpy")
+
+    def ntk(nx, ny, xy, d, m):
+        # rounding can push xᵀy/(‖x‖‖y‖) just past ±1, outside the domain of arccos
+        return f(nx, ny, np.clip(xy, -np.multiply(nx, ny), np.multiply(nx, ny)), d, m)
+
+    return ntk

@@ -47,8 +47,8 @@ def test_eq5():
 def test_symbolic_ntk_matches_kernels(rng, kind):
     X = rng.standard_normal((6, 7))
     nr, G = np.linalg.norm(X, axis=1), X @ X.T
-    G_safe = np.clip(G, -np.outer(nr, nr), np.outer(nr, nr))
-    K = symbolic.lambdify_ntk(kind)(nr[:, None], nr[None, :], G_safe, 7, 50)
+    K = symbolic.lambdify_ntk(kind)(nr[:, None], nr[None, :], G, 7, 50)
+    assert np.all(np.isfinite(K))
     np.testing.assert_allclose(K, kernels.expected_ntk(X, kind, 50), rtol=1e-7)
     off = ~np.eye(6, dtype=bool)
     np.testing.assert_allclose(K[off], kernels.expected_ntk(X, kind, 50)[off], rtol=1e-12)
