@@ -15,7 +15,7 @@
 
 # %% [markdown]
 # (ch-analytic-ntk)=
-# # The analytic NTK of GLU and non-GLU layers
+# # 2. The analytic NTK of GLU and non-GLU layers
 #
 # The paper's argument starts from two kernels: the neural tangent kernel (NTK) {cite}`jacot2018ntk`
 # of a two-layer non-GLU network, Eq. 3, and that of its gated twin, Eq. 4 {cite}`lyu2026devil`.

@@ -9,7 +9,10 @@ from .kernels import eq5_relative_error, expected_ntk
 from .models import two_layer
 from .ntk import empirical_ntk
 
-__all__ = ["width_convergence", "loglog_slope", "eq5_error_grid", "ntk_cosines", "gradient_angle_check"]
+__all__ = [
+    "width_convergence", "loglog_slope", "eq5_error_grid", "ntk_cosines", "gradient_angle_check",
+    "off_diagonal_ratio", "teaser_kernels",
+]
 
 
 def width_convergence(X, kind: str, widths, seeds) -> dict:
@@ -89,3 +92,23 @@ def gradient_angle_check(X, pair: tuple[str, str], width: int, seed: int = 0, ex
         "dev_product": float(np.mean(np.abs(g - prod))),
         "dev_non_glu": float(np.mean(np.abs(g - cos[pair[0]]))),
     }
+
+
+def off_diagonal_ratio(K) -> float:
+    """Mean absolute off-diagonal entry over mean diagonal entry (0 for a diagonal matrix)."""
+    K = as_matrix(K, "K")
+    off = ~np.eye(len(K), dtype=bool)
+    return float(np.abs(K[off]).mean() / np.abs(np.diag(K)).mean())
+
+
+def teaser_kernels(n: int = 50, d: int = 100, width: int = 400, seed: int = 0, pair=("relu", "reglu")) -> dict:
+    """The teaser's matrices: empirical NTKs of the non-GLU and GLU nets and ``K ⊙ XXᵀ/d``.
+
+    Gaussian inputs ``N(0, I_d)`` from ``seed``; LeCun nets of nominal ``width`` (GLU
+    parameter-matched), float64, seeded with ``seed``. Returns ``X``, ``K`` (non-GLU), ``K_glu``
+    and ``K_eq5 = K ⊙ XXᵀ/d``.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    K, K_glu = (empirical_ntk(two_layer(k, d, width, seed=seed), X) for k in pair)
+    return {"X": X, "K": K, "K_glu": K_glu, "K_eq5": K * (X @ X.T) / d}

@@ -14,9 +14,10 @@ from typing import Any, Mapping
 
 __all__ = ["SCALES", "Preset", "PRESETS", "resolve_scale", "preset"]
 
+#: The scale names, ``smoke`` (CPU, default) and ``full`` (the paper's settings, a GPU).
 SCALES = ("smoke", "full")
 
-#: The presets, by chapter and scale. Numbers only; their meaning is documented where they are used.
+#: The presets by chapter and scale (numbers only; their meaning is documented where they are used).
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "analytic_ntk": {
         "smoke": dict(n=24, d=16, widths=(64, 256, 1024, 4096, 16384), seeds=3,

@@ -21,6 +21,7 @@ class Kind:
     gated: bool
 
 
+#: Every kind by name.
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -36,7 +37,9 @@ KINDS: dict[str, Kind] = {
 }
 #: The paper's (non-GLU, GLU) pairs.
 PAIRS: tuple[tuple[str, str], ...] = (("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu"))
+#: The non-gated kinds.
 NON_GLU: tuple[str, ...] = tuple(k for k, v in KINDS.items() if not v.gated)
+#: The gated (GLU) kinds.
 GLU: tuple[str, ...] = tuple(k for k, v in KINDS.items() if v.gated)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .kinds import get_kind
 
-__all__ = ["KIND_COLORS", "kind_style", "use_style", "heatmaps", "loglog_lines"]
+__all__ = ["KIND_COLORS", "kind_style", "use_style", "heatmaps", "loglog_lines", "teaser_figure"]
 
 KIND_COLORS = {
     "relu": "#c0392b", "gelu": "#e67e22", "silu": "#a04000",
@@ -56,3 +56,41 @@ def loglog_lines(ax, x, ys: dict, *, spread: dict | None = None):
         if spread and kind in spread:
             ax.fill_between(x, *spread[kind], color=st["color"], alpha=0.15, lw=0)
     return ax
+
+
+def _block_diagram(ax, boxes, title):
+    """A vertical chain of labelled boxes joined by arrows (an architecture sketch)."""
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, len(boxes))
+    ax.axis("off")
+    ax.set_title(title)
+    for i, (label, color) in enumerate(boxes):
+        y = i + 0.5
+        ax.text(0.5, y, label, ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.4", fc=color, ec="0.3", alpha=0.9))
+        if i:
+            ax.annotate("", xy=(0.5, y - 0.22), xytext=(0.5, y - 0.78), arrowprops=dict(arrowstyle="->", color="0.3"))
+
+
+def teaser_figure(K, K_glu, K_eq5, labels=("ReLU", "ReGLU")):
+    """The book's front figure: two architecture sketches and the NTK heat maps on one colour scale."""
+    fig = plt.figure(figsize=(12, 3.4), layout="constrained")
+    sub = fig.subfigures(1, 2, width_ratios=[1, 3.2])
+    a1, a2 = sub[0].subplots(1, 2)
+    light = {"x": "#eeeeee", "lin": "#fdebd0", "glu": "#d6eaf8"}
+    _block_diagram(a1, [("x", light["x"]), ("Wx", light["lin"]), (f"φ(Wx)", light["lin"]), ("V·", light["lin"]), ("z", light["x"])],
+                   f"non-GLU ({labels[0]})")
+    _block_diagram(a2, [("x", light["x"]), ("Wx    Px", light["glu"]), ("(Px)⊙φ(Wx)", light["glu"]), ("V·", light["glu"]), ("z", light["x"])],
+                   f"GLU ({labels[1]})")
+    mats = [np.asarray(M) for M in (K, K_glu, K_eq5)]
+    vmin, vmax = min(M.min() for M in mats), max(M.max() for M in mats)
+    axes = sub[1].subplots(1, 3)
+    titles = (f"NTK {labels[0]}  K", f"NTK {labels[1]}  K̃", "K ⊙ XXᵀ/d")
+    for ax, M, t in zip(axes, mats, titles):
+        im = ax.imshow(M, cmap="viridis", vmin=vmin, vmax=vmax, interpolation="nearest")
+        ax.set_title(t)
+        ax.set_xlabel("sample j")
+        ax.set_ylabel("sample i")
+        ax.grid(False)
+    sub[1].colorbar(im, ax=axes.tolist(), shrink=0.85, label="kernel entry")
+    return fig
