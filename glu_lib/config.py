@@ -19,6 +19,15 @@ SCALES = ("smoke", "full")
 
 #: The presets by chapter and scale (numbers only; their meaning is documented where they are used).
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "deep_models": {
+        "smoke": dict(vit=dict(image_size=16, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=64),
+                      mixer=dict(image_size=16, patch_size=4, channels=3, dim=32, depth=2),
+                      n_probe=24, seeds=3, gpt_recipe="smoke", train_kinds=("gelu", "geglu")),
+        "full": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, mlp_dim=256),
+                     mixer=dict(image_size=32, patch_size=4, channels=3, dim=256, depth=4),
+                     n_probe=64, seeds=4, gpt_recipe="shakespeare_char",
+                     train_kinds=("relu", "reglu", "gelu", "geglu", "silu", "swiglu")),
+    },
     "analytic_ntk": {
         "smoke": dict(n=24, d=16, widths=(64, 256, 1024, 4096, 16384), seeds=3,
                       eq5_d=(4, 8, 16, 32, 64), eq5_m=(100, 1000, 10000, 100000), eq5_n=64,

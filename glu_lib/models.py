@@ -15,7 +15,7 @@ from torch.nn import functional as F
 from ._checks import positive_int
 from .kinds import get_kind
 
-__all__ = ["ACTIVATIONS", "TwoLayer", "matched_width", "two_layer", "init_linear_"]
+__all__ = ["ACTIVATIONS", "TwoLayer", "matched_width", "two_layer", "init_linear_", "FeedForward", "init_module_"]
 
 #: The activations φ as torch functions (GELU is the exact, erf-based one).
 ACTIVATIONS = {
@@ -120,3 +120,60 @@ def two_layer(
         if layer is not None:
             init_linear_(layer, init, gen)
     return model.to(device=device, dtype=dtype)
+
+
+class FeedForward(nn.Module):
+    """A transformer feed-forward block of one kind, parameter matched by default.
+
+    non-GLU: ``fc2(φ(fc1 x))`` with ``hidden`` units; GLU: ``fc2((P x) ⊙ φ(W x))`` with
+    ``matched_width(hidden, dim, dim)`` = ⅔·hidden units (``matched=False``: ``hidden``). ``W`` and
+    ``P`` are stored stacked in ``fc1`` (first half W, second half P).
+    """
+
+    def __init__(self, dim: int, hidden: int, kind: str = "gelu", *, matched: bool = True, bias: bool = True,
+                 dropout: float = 0.0):
+        super().__init__()
+        k = get_kind(kind)
+        dim, hidden = positive_int(dim, "dim"), positive_int(hidden, "hidden")
+        self.kind, self.activation, self.gated = k.name, k.activation, k.gated
+        self.units = matched_width(hidden, dim, dim) if (k.gated and matched) else hidden
+        self.fc1 = nn.Linear(dim, self.units * (2 if k.gated else 1), bias=bias)
+        self.fc2 = nn.Linear(self.units, dim, bias=bias)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.fc1(x)
+        if self.gated:
+            a, g = h.chunk(2, dim=-1)
+            h = g * ACTIVATIONS[self.activation](a)
+        else:
+            h = ACTIVATIONS[self.activation](h)
+        return self.dropout(self.fc2(h))
+
+
+def init_module_(model: nn.Module, scheme: str, seed: int = 0, embedding_std: float = 0.02) -> nn.Module:
+    """Initialise every Linear and Conv2d weight of ``model`` with ``scheme`` and zero their biases.
+
+    ``"lecun"``: ``N(0, 1/fan_in)``; ``"xavier"``: ``N(0, 2/(fan_in+fan_out))``. Embeddings and
+    parameters registered directly on modules (class tokens, position tables) get ``N(0, embedding_std²)``;
+    LayerNorms are reset to (1, 0). Draws come from a generator seeded with ``seed``, in module order.
+    """
+    if scheme not in INITS:
+        raise ValueError(f"unknown init {scheme!r}; expected one of {INITS}")
+    gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, (nn.Linear, nn.Conv2d)):
+                fan_out, fan_in = mod.weight.shape[0], mod.weight[0].numel()
+                std = 1.0 / math.sqrt(fan_in) if scheme == "lecun" else math.sqrt(2.0 / (fan_in + fan_out))
+                mod.weight.copy_(torch.randn(mod.weight.shape, generator=gen, dtype=torch.float64) * std)
+                if mod.bias is not None:
+                    mod.bias.zero_()
+            elif isinstance(mod, nn.Embedding):
+                mod.weight.copy_(torch.randn(mod.weight.shape, generator=gen, dtype=torch.float64) * embedding_std)
+            elif isinstance(mod, nn.LayerNorm):
+                mod.reset_parameters()
+            for name, p in mod.named_parameters(recurse=False):
+                if not isinstance(mod, (nn.Linear, nn.Conv2d, nn.Embedding, nn.LayerNorm)):
+                    p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * embedding_std)
+    return model

@@ -7,9 +7,14 @@ Two paths that agree to rounding error in float64:
   matrix products and never forms a Jacobian (biases included).
 * :func:`generic_ntk`, for any ``nn.Module``: per-sample Jacobians with ``torch.func`` (``vmap`` of
   ``jacrev``), in blocks of samples sized so that at most two blocks of the Jacobian live at once.
+* :func:`implicit_ntk`, for models too large for even a few Jacobian rows: one parameter-gradient
+  vector at a time (a vector-Jacobian product), pushed through the network with a Jacobian-vector
+  product, so memory is a few copies of the parameters whatever the number of samples.
 
-:func:`empirical_ntk` picks the structured path when it applies. The result is a float64 NumPy
-array of shape (n, n2) for scalar outputs and (n, n2, c, c) for c outputs.
+:func:`empirical_ntk` picks the structured path when it applies, the Jacobian path when at least
+``min(n, 8)`` Jacobian rows fit in ``max_block_bytes``, the implicit path otherwise. The result is a
+float64 NumPy array of shape (n, n2) for scalar outputs and (n, n2, c, c) for c outputs. Attention
+runs with the plain-math SDPA backend here, the one that supports forward-mode AD and ``vmap``.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
-from torch.func import functional_call, jacrev, vmap
+from torch.func import functional_call, jacrev, jvp, vjp, vmap
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from ._checks import as_matrix
 from .models import ACTIVATIONS, TwoLayer
 
-__all__ = ["empirical_ntk", "two_layer_ntk", "generic_ntk", "flat_jacobian"]
+__all__ = ["empirical_ntk", "two_layer_ntk", "generic_ntk", "implicit_ntk", "flat_jacobian", "ScalarReadout"]
 
-METHODS = ("auto", "structured", "generic")
+METHODS = ("auto", "structured", "generic", "implicit")
 
 
 def _inputs(model: nn.Module, X, X2):
@@ -33,8 +39,10 @@ def _inputs(model: nn.Module, X, X2):
     if p is None:
         raise ValueError("the model has no parameters, so its NTK is zero-dimensional")
 
-    def conv(A, name):
+    def conv(A, name):  # floating inputs take the model's dtype and device
         if isinstance(A, torch.Tensor):
+            if not A.is_floating_point():  # token indices stay integers
+                return A.detach().to(device=p.device)
             if not torch.isfinite(A).all():
                 raise ValueError(f"{name} contains NaN or inf")
             return A.detach().to(device=p.device, dtype=p.dtype)
@@ -55,14 +63,33 @@ def _finish(blocks: torch.Tensor) -> np.ndarray:
 def empirical_ntk(model: nn.Module, X, X2=None, *, method: str = "auto", max_block_bytes: int = 2**28) -> np.ndarray:
     """Empirical NTK of ``model`` between the rows of ``X`` and ``X2`` (default ``X``).
 
-    ``method="auto"`` uses :func:`two_layer_ntk` for :class:`~glu_lib.models.TwoLayer` and
-    :func:`generic_ntk` otherwise; ``"structured"`` and ``"generic"`` force a path.
+    ``method="auto"`` uses :func:`two_layer_ntk` for :class:`~glu_lib.models.TwoLayer`, else
+    :func:`generic_ntk` when at least ``min(n, 8)`` Jacobian rows fit in ``max_block_bytes``, else
+    :func:`implicit_ntk`; ``"structured"``, ``"generic"`` and ``"implicit"`` force a path.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
     if method == "structured" or (method == "auto" and isinstance(model, TwoLayer)):
         return two_layer_ntk(model, X, X2)
+    if method == "auto":
+        n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        itemsize = next(model.parameters()).element_size()
+        rows = min(len(X), 8)
+        method = "generic" if rows * n_params * itemsize <= max_block_bytes else "implicit"
+    if method == "implicit":
+        return implicit_ntk(model, X, X2)
     return generic_ntk(model, X, X2, max_block_bytes=max_block_bytes)
+
+
+class ScalarReadout(nn.Module):
+    """Wrap ``model`` with a fixed readout ``fn(model(x)) → (B,)``, e.g. one logit or the sum of logits."""
+
+    def __init__(self, model: nn.Module, fn):
+        super().__init__()
+        self.model, self.fn = model, fn
+
+    def forward(self, x):
+        return self.fn(self.model(x))
 
 
 def _act_and_grad(activation: str, A: torch.Tensor):
@@ -120,7 +147,8 @@ def flat_jacobian(model: nn.Module, params: dict, X: torch.Tensor) -> torch.Tens
     def f(p, x):
         return functional_call(model, (p, buffers), (x.unsqueeze(0),)).reshape(-1)
 
-    J = vmap(jacrev(f), in_dims=(None, 0))(params, X)
+    with sdpa_kernel(SDPBackend.MATH):
+        J = vmap(jacrev(f), in_dims=(None, 0))(params, X)
     return torch.cat([j.reshape(X.shape[0], j.shape[1], -1) for j in J.values()], dim=2)
 
 
@@ -137,9 +165,9 @@ def generic_ntk(model: nn.Module, X, X2=None, *, max_block_bytes: int = 2**28) -
     n_params = sum(v.numel() for v in params.values())
     with torch.no_grad():
         c = model(X[:1]).reshape(-1).numel()
-    B = max(1, int(max_block_bytes // (c * n_params * X.element_size())))
+    B = max(1, int(max_block_bytes // (c * n_params * next(iter(params.values())).element_size())))
     n, n2 = X.shape[0], X2.shape[0]
-    K = torch.empty(n, n2, c, c, dtype=X.dtype, device=X.device)
+    K = torch.empty(n, n2, c, c, dtype=next(iter(params.values())).dtype, device=X.device)
     for i in range(0, n, B):
         Ji = flat_jacobian(model, params, X[i : i + B])
         for j in range(i if symmetric else 0, n2, B):
@@ -150,4 +178,35 @@ def generic_ntk(model: nn.Module, X, X2=None, *, max_block_bytes: int = 2**28) -
                 K[j : j + B, i : i + B] = block.permute(1, 0, 3, 2)
             del Jj
         del Ji
+    return _finish(K)
+
+
+def implicit_ntk(model: nn.Module, X, X2=None) -> np.ndarray:
+    """Empirical NTK without Jacobians: ``Θ(X, x_j) = J(X)·∇θ z(x_j)`` column by column.
+
+    For each sample ``x_j`` of ``X2`` and each output c, the parameter gradient ``g = ∇θ z_c(x_j)``
+    comes from one vector-Jacobian product, and ``J(X)·g`` for all rows of ``X`` from one
+    Jacobian-vector product (forward mode). Memory: a few copies of the parameters and the
+    activations of one batch; time: ``n2·c`` backward and forward passes.
+    """
+    X, X2 = _inputs(model, X, X2)
+    params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
+    buffers = dict(model.named_buffers())
+
+    def f(p, x):
+        return functional_call(model, (p, buffers), (x,)).reshape(x.shape[0], -1)
+
+    with torch.no_grad():
+        c = f(params, X[:1]).shape[1]
+    dtype = next(iter(params.values())).dtype
+    K = torch.empty(X.shape[0], X2.shape[0], c, c, dtype=dtype, device=X.device)
+    with sdpa_kernel(SDPBackend.MATH):
+        for j in range(X2.shape[0]):
+            _, pullback = vjp(lambda p: f(p, X2[j : j + 1]), params)
+            for b in range(c):
+                e = torch.zeros(1, c, dtype=dtype, device=X.device)
+                e[0, b] = 1.0
+                (g,) = pullback(e)
+                _, tangent = jvp(lambda p: f(p, X), (params,), (g,))
+                K[:, j, :, b] = tangent.detach()
     return _finish(K)

@@ -1,0 +1,122 @@
+"""Character-level tiny-shakespeare, as nanoGPT uses it: a checked file, a vocabulary, a 90/10 split, batches.
+
+The text is read from a data directory (``data_dir`` argument, else ``$GLU_DATA_DIR``); its SHA-256
+is verified. When the file is absent and ``download=True``, it is fetched from its public source
+(karpathy/char-rnn) into that directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ._checks import positive_int
+
+__all__ = ["SHAKESPEARE", "data_dir", "fetch", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss"]
+
+#: The tiny-shakespeare file: name, size, SHA-256 and public source.
+SHAKESPEARE = dict(
+    name="tinyshakespeare.txt",
+    size=1_115_394,
+    sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+    url="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+)
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The data directory: ``path``, else ``$GLU_DATA_DIR``; a clear error when neither is given."""
+    path = path or os.environ.get("GLU_DATA_DIR")
+    if not path:
+        raise FileNotFoundError("no data directory: pass data_dir=... or set the environment variable GLU_DATA_DIR")
+    return Path(path)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fetch(spec: dict = SHAKESPEARE, directory: str | os.PathLike | None = None, *, download: bool = True) -> Path:
+    """Path of the verified file ``spec["name"]`` in the data directory, downloading it when missing."""
+    path = data_dir(directory) / spec["name"]
+    if not path.exists():
+        if not download:
+            raise FileNotFoundError(f"{path} is missing and download=False")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        try:
+            with urllib.request.urlopen(spec["url"], timeout=60) as r, open(tmp, "wb") as f:
+                f.write(r.read())
+        except OSError as e:
+            raise FileNotFoundError(f"{path} is missing and could not be downloaded from {spec['url']}: {e}") from e
+        tmp.replace(path)
+    digest = _sha256(path)
+    if digest != spec["sha256"]:
+        raise ValueError(f"{path} has SHA-256 {digest}, expected {spec['sha256']}: the file is corrupt or a different version")
+    return path
+
+
+@dataclass(frozen=True)
+class CharCorpus:
+    """A character-level corpus: the sorted vocabulary and the encoded train/validation splits."""
+
+    chars: str
+    train: np.ndarray
+    val: np.ndarray
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.chars)}
+        return np.array([index[c] for c in text], dtype=np.uint16)
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[int(i)] for i in ids)
+
+
+def char_corpus(text: str, train_fraction: float = 0.9) -> CharCorpus:
+    """Encode ``text`` with its sorted character set and split it: the first 90% trains, the rest validates."""
+    if not text:
+        raise ValueError("the text is empty")
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    chars = "".join(sorted(set(text)))
+    lut = np.zeros(max(map(ord, chars)) + 1, dtype=np.uint16)
+    lut[[ord(c) for c in chars]] = np.arange(len(chars))
+    ids = lut[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
+    cut = int(len(ids) * train_fraction)
+    return CharCorpus(chars, ids[:cut], ids[cut:])
+
+
+def get_batch(data: np.ndarray, block_size: int, batch_size: int, generator: torch.Generator,
+              device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """Random windows of ``data``: inputs (B, T) and next-character targets (B, T), positions drawn from ``generator``."""
+    block_size, batch_size = positive_int(block_size, "block_size"), positive_int(batch_size, "batch_size")
+    if len(data) <= block_size:
+        raise ValueError(f"data of length {len(data)} is too short for block_size {block_size}")
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    x = torch.stack([torch.from_numpy(data[i : i + block_size].astype(np.int64)) for i in ix.tolist()])
+    y = torch.stack([torch.from_numpy(data[i + 1 : i + 1 + block_size].astype(np.int64)) for i in ix.tolist()])
+    return x.to(device), y.to(device)
+
+
+def batch_fn(corpus: CharCorpus, block_size: int, batch_size: int, device: str | torch.device = "cpu"):
+    """A ``batch_fn(split, generator)`` for :func:`glu_lib.train.train` over the splits of ``corpus``."""
+    splits = {"train": corpus.train, "val": corpus.val}
+    return lambda split, gen: get_batch(splits[split], block_size, batch_size, gen, device)
+
+
+def lm_loss(model, x, y):
+    """Next-token cross-entropy of a :class:`glu_lib.gpt.GPT` (``model(x, y)`` returns logits and loss)."""
+    return model(x, y)[1]

@@ -1,0 +1,188 @@
+"""One training loop for the deep models: AdamW or SGD, warmup + cosine schedule, clipping, evaluation,
+checkpoints and exact resume.
+
+A task is two functions: ``batch_fn(split, generator) -> (x, y)`` draws a batch of ``"train"`` or
+``"val"`` data from a ``torch.Generator``, and ``loss_fn(model, x, y) -> loss`` returns a scalar.
+The loop saves a checkpoint (model, optimiser, iteration, history and every random state) every
+``ckpt_interval`` iterations; started again with the same checkpoint path it resumes where it stopped
+and reaches the same result as an uninterrupted run. Under ``torchrun`` (``WORLD_SIZE > 1``) it wraps
+the model in PyTorch's ``DistributedDataParallel``; rank 0 writes checkpoints and shows progress.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from tqdm import tqdm
+
+from ._checks import positive_int
+
+__all__ = ["TrainConfig", "learning_rate", "make_optimizer", "train", "evaluate"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (nanoGPT's names where they exist)."""
+
+    max_iters: int = 2000
+    lr: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_iters: int = 100
+    lr_decay_iters: int | None = None  # default: max_iters
+    schedule: str = "cosine"  # or "constant"
+    optimizer: str = "adamw"  # or "sgd"
+    weight_decay: float = 0.1
+    betas: tuple[float, float] = (0.9, 0.99)
+    momentum: float = 0.9
+    grad_clip: float = 1.0  # 0 disables clipping
+    eval_interval: int = 250
+    eval_iters: int = 20
+    ckpt_interval: int = 250
+    seed: int = 0
+
+    def __post_init__(self):
+        positive_int(self.max_iters, "max_iters")
+        positive_int(self.eval_interval, "eval_interval")
+        positive_int(self.eval_iters, "eval_iters")
+        if self.optimizer not in ("adamw", "sgd"):
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; expected 'adamw' or 'sgd'")
+        if self.schedule not in ("cosine", "constant"):
+            raise ValueError(f"unknown schedule {self.schedule!r}; expected 'cosine' or 'constant'")
+        if not (self.lr > 0 and 0 <= self.min_lr <= self.lr and self.warmup_iters >= 0):
+            raise ValueError("need lr > 0, 0 <= min_lr <= lr and warmup_iters >= 0")
+
+
+def learning_rate(it: int, cfg: TrainConfig) -> float:
+    """Linear warmup for ``warmup_iters``, then cosine decay to ``min_lr`` at ``lr_decay_iters`` (nanoGPT's rule)."""
+    if cfg.schedule == "constant":
+        return cfg.lr
+    decay_iters = cfg.lr_decay_iters or cfg.max_iters
+    if it < cfg.warmup_iters:
+        return cfg.lr * (it + 1) / (cfg.warmup_iters + 1)
+    if it > decay_iters:
+        return cfg.min_lr
+    ratio = (it - cfg.warmup_iters) / max(1, decay_iters - cfg.warmup_iters)
+    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (cfg.lr - cfg.min_lr)
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW with weight decay on matrices only (as nanoGPT), or SGD with momentum and the same decay rule."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
+    return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batch_fn: Callable, loss_fn: Callable, iters: int, seed: int) -> dict[str, float]:
+    """Mean loss over ``iters`` batches of each split, drawn from a generator seeded with ``seed``."""
+    was_training = model.training
+    model.eval()
+    out = {}
+    for split in ("train", "val"):
+        gen = torch.Generator().manual_seed(seed)
+        out[split] = sum(float(loss_fn(model, *batch_fn(split, gen))) for _ in range(iters)) / iters
+    model.train(was_training)
+    return out
+
+
+def _distributed() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def _save(path: Path, state: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)  # atomic: an interruption never leaves a half-written checkpoint
+
+
+def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Callable, *,
+          ckpt_path: str | os.PathLike | None = None, progress: bool = False, stop_at: int | None = None) -> dict:
+    """Train ``model`` for ``cfg.max_iters`` iterations and return its history.
+
+    The history holds ``iter``, ``train_loss`` and ``val_loss`` at every evaluation (iteration 0,
+    every ``eval_interval``, and the last), and ``step_loss``/``lr`` at every iteration. With
+    ``ckpt_path`` an existing checkpoint of the same configuration is resumed. ``stop_at`` ends the run
+    early after iteration ``stop_at`` (with a checkpoint), as an interruption would.
+    """
+    rank, world = _distributed()
+    device = next(model.parameters()).device
+    net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    opt = make_optimizer(model, cfg)
+    gen = torch.Generator().manual_seed(cfg.seed + rank)
+    hist = {"iter": [], "train_loss": [], "val_loss": [], "step_loss": [], "lr": []}
+    start = 0
+    path = Path(ckpt_path) if ckpt_path else None
+    if path is not None and path.exists():
+        ck = torch.load(path, map_location=device, weights_only=False)
+        if ck["config"] != asdict(cfg):
+            raise ValueError(f"checkpoint {path} was made with another configuration; remove it or change the path")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        gen.set_state(ck["batch_rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        if torch.cuda.is_available() and ck.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state_all(ck["cuda_rng"])
+        hist, start = ck["history"], ck["iter"]
+        if start >= cfg.max_iters and hist["iter"] and hist["iter"][-1] == cfg.max_iters:
+            return hist  # the run was already complete
+    else:
+        torch.manual_seed(cfg.seed + rank)
+
+    def checkpoint(it):
+        if path is not None and rank == 0:
+            _save(path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "iter": it, "history": hist,
+                         "batch_rng": gen.get_state(), "torch_rng": torch.get_rng_state(),
+                         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                         "config": asdict(cfg)})
+
+    model.train()
+    bar = tqdm(range(start, cfg.max_iters + 1), initial=start, total=cfg.max_iters + 1, disable=not progress or rank > 0)
+    for it in bar:
+        if it % cfg.eval_interval == 0 or it == cfg.max_iters:
+            ev = evaluate(model, batch_fn, loss_fn, cfg.eval_iters, seed=cfg.seed + 10_000)
+            if world > 1:
+                t = torch.tensor([ev["train"], ev["val"]], device=device)
+                dist.all_reduce(t)
+                ev = {"train": float(t[0]) / world, "val": float(t[1]) / world}
+            hist["iter"].append(it)
+            hist["train_loss"].append(ev["train"])
+            hist["val_loss"].append(ev["val"])
+            bar.set_postfix(train=f"{ev['train']:.3f}", val=f"{ev['val']:.3f}")
+        if it == cfg.max_iters:
+            break
+        lr = learning_rate(it, cfg)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        x, y = batch_fn("train", gen)
+        loss = loss_fn(net, x, y)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss became {float(loss.detach())} at iteration {it}: lower the learning rate")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        hist["step_loss"].append(float(loss.detach()))
+        hist["lr"].append(lr)
+        done = it + 1
+        if (cfg.ckpt_interval and done % cfg.ckpt_interval == 0) or done == stop_at:
+            checkpoint(done)
+        if done == stop_at:
+            break
+    if stop_at is None or stop_at >= cfg.max_iters:
+        checkpoint(cfg.max_iters)
+    return hist

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+import torch
+
+from glu_lib import deep
+from glu_lib.gpt import GPT, GPTConfig
+from glu_lib.kinds import PAIRS
+from glu_lib.mixer import Mixer, MixerConfig
+from glu_lib.models import FeedForward, init_module_
+from glu_lib.ntk import ScalarReadout, empirical_ntk, generic_ntk, implicit_ntk
+from glu_lib.vit import ViT, ViTConfig
+
+SMALL = {"vit": dict(image_size=8, patch_size=4, channels=1, dim=16, depth=1, heads=2, mlp_dim=24),
+         "mixer": dict(image_size=8, patch_size=4, channels=1, dim=8, depth=1),
+         "gpt": dict(n_layer=1, n_head=2, n_embd=16, block_size=8, vocab_size=11)}
+
+
+@pytest.mark.parametrize("non_glu,glu", PAIRS)
+def test_feedforward_matching_and_formula(non_glu, glu):
+    a, b = FeedForward(48, 96, non_glu), FeedForward(48, 96, glu)
+    assert b.units == 64 and a.units == 96
+    na, nb = (sum(p.numel() for p in m.parameters()) for m in (a, b))
+    assert abs(na - nb) <= 48 + 1
+    x = torch.randn(3, 5, 48)
+    W, P = b.fc1.weight[:64], b.fc1.weight[64:]
+    act = {"relu": torch.relu, "gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu}[b.activation]
+    ref = ((x @ P.T + b.fc1.bias[64:]) * act(x @ W.T + b.fc1.bias[:64])) @ b.fc2.weight.T + b.fc2.bias
+    torch.testing.assert_close(b(x), ref)
+
+
+def test_model_shapes_and_errors():
+    v = ViT(ViTConfig(**SMALL["vit"], num_outputs=3))
+    assert v(torch.randn(2, 1, 8, 8)).shape == (2, 3)
+    m = Mixer(MixerConfig(**SMALL["mixer"], num_outputs=3))
+    assert m(torch.randn(2, 1, 8, 8)).shape == (2, 3)
+    g = GPT(GPTConfig(**SMALL["gpt"]))
+    logits, loss = g(torch.randint(0, 11, (2, 8)), torch.randint(0, 11, (2, 8)))
+    assert logits.shape == (2, 8, 11) and loss.ndim == 0
+    assert g.lm_head.weight is g.wte.weight
+    with pytest.raises(ValueError, match="shape"):
+        v(torch.randn(2, 3, 8, 8))
+    with pytest.raises(ValueError, match="block_size"):
+        g(torch.randint(0, 11, (1, 9)))
+    with pytest.raises(ValueError, match="multiple"):
+        ViTConfig(image_size=10, patch_size=4)
+    with pytest.raises(ValueError, match="divisible"):
+        ViT(ViTConfig(**{**SMALL["vit"], "heads": 3}))
+    with pytest.raises(ValueError, match="unknown model kind"):
+        FeedForward(4, 8, "tanh")
+    with pytest.raises(ValueError, match="unknown init"):
+        init_module_(v, "he")
+    with pytest.raises(ValueError, match="unknown model family"):
+        deep.build("resnet", "relu", {})
+
+
+def test_gpt2_initialisation():
+    g = GPT(GPTConfig(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65), seed=0)
+    assert abs(g.wte.weight.std().item() - 0.02) < 0.001
+    assert abs(g.h[0].mlp.fc2.weight.std().item() - 0.02 / 8**0.5) < 0.0005
+    assert g.h[0].mlp.fc1.bias.abs().sum() == 0
+    assert g.num_params() == 801_664  # nanoGPT: "number of parameters: 0.80M" (position table excluded)
+
+
+def test_seeded_models_are_identical():
+    a, b = ViT(ViTConfig(**SMALL["vit"]), seed=3), ViT(ViTConfig(**SMALL["vit"]), seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.mark.parametrize("family", deep.FAMILIES)
+def test_deep_ntk_paths_agree(family):
+    model = deep.build(family, "swiglu", SMALL[family], seed=1)
+    X = deep.probe_inputs(family, 5, SMALL[family], seed=2)
+    A, B = generic_ntk(model, X), implicit_ntk(model, X)
+    assert np.abs(A - B).max() <= 1e-10 * np.abs(A).max()
+    np.testing.assert_allclose(A, A.T, rtol=1e-10)
+    assert np.linalg.eigvalsh(A).min() > -1e-8 * np.abs(A).max()
+    C = generic_ntk(model, X, max_block_bytes=1)  # one sample per Jacobian block
+    np.testing.assert_allclose(C, A, rtol=1e-10)
+
+
+def test_auto_picks_implicit_for_large_models():
+    model = deep.build("vit", "gelu", SMALL["vit"], seed=0)
+    X = deep.probe_inputs("vit", 3, SMALL["vit"])
+    np.testing.assert_allclose(empirical_ntk(model, X, max_block_bytes=10), generic_ntk(model, X), rtol=1e-10)
+
+
+def test_condition_numbers_and_probes():
+    k = deep.ntk_condition_numbers("mixer", ["relu", "reglu"], SMALL["mixer"], 6, range(2))
+    assert set(k) == {"relu", "reglu"} and all(len(v) == 2 and min(v) > 1 for v in k.values())
+    tokens = np.arange(100, dtype=np.uint16) % 11
+    X = deep.probe_inputs("gpt", 4, SMALL["gpt"], tokens=tokens)
+    assert X.shape == (4, 8) and X.dtype == torch.int64
+    assert torch.equal(X[:, 1:] % 11, (X[:, :-1] + 1) % 11)
+
+
+def test_readout_wrapper():
+    w = ScalarReadout(torch.nn.Linear(3, 2).double(), lambda o: o.sum(-1))
+    assert w(torch.zeros(4, 3, dtype=torch.float64)).shape == (4,)
