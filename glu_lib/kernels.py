@@ -19,6 +19,8 @@ with a certified truncation bound (see :func:`hermite_coefficients`).
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -50,6 +52,55 @@ def _gram_and_norms(X, X2):
     return G, n1, n2, rho
 
 
+#: Entries per block of the ReLU kernels: the elementwise work runs on blocks of rows of about this
+#: many entries (a few hundred KiB per temporary, so that they stay in cache), in threads.
+_BLOCK_ENTRIES = 2**16
+
+
+def _relu_apply(X, X2, fn, n_out: int = 1) -> list[np.ndarray]:
+    """Evaluate ``fn(G, π·k_1, π·k_0)`` (arc-cosine kernels, Gram matrix G) block by block.
+
+    ``G = XX₂ᵀ`` is one BLAS call whose output buffer becomes the first result; the elementwise
+    work (``θ = arccos ρ``, ``sin θ = √(1 − ρ²)``) runs on cache-sized blocks of rows in a
+    thread pool (NumPy releases the GIL), so the kernel costs little more than the matrix product
+    (see ``benchmarks/kernel_speed.py``). ``fn`` returns ``n_out`` arrays of the block's shape.
+    """
+    G = X @ X2.T
+    n1, n2 = np.linalg.norm(X, axis=1), np.linalg.norm(X2, axis=1)
+    if np.any(n1 == 0) or np.any(n2 == 0):
+        raise ValueError("inputs must have non-zero norm (the kernels depend on the angle between inputs)")
+    outs = [G] + [np.empty_like(G) for _ in range(n_out - 1)]
+    block = max(1, _BLOCK_ENTRIES // max(1, G.shape[1]))
+
+    def work(start):
+        rows = slice(start, start + block)
+        g = G[rows].copy()
+        N = np.outer(n1[rows], n2)  # ‖x_i‖‖x_j‖, exactly symmetric when X2 is X
+        rho = np.divide(g, N)
+        np.minimum(rho, 1.0, out=rho)  # rounding can leave |ρ| a hair above 1
+        np.maximum(rho, -1.0, out=rho)
+        J0 = np.arccos(rho)
+        np.subtract(np.pi, J0, out=J0)  # π − θ
+        J1 = np.multiply(rho, rho)
+        np.subtract(1.0, J1, out=J1)  # ≥ 0 since |ρ| ≤ 1
+        np.sqrt(J1, out=J1)  # sin θ
+        rho *= J0
+        J1 += rho  # sin θ + (π − θ) cos θ
+        J1 *= N
+        for out, res in zip(outs, fn(g, J1, J0)):
+            out[rows] = res
+
+    starts = range(0, G.shape[0], block)
+    workers = min(len(starts), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    if workers <= 1:
+        for s in starts:
+            work(s)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, starts))
+    return outs
+
+
 def arccos_kernel(X, X2=None, order: int = 1) -> np.ndarray:
     """Arc-cosine kernel of Cho & Saul (2009), ``k_n(x, y) = (1/π)‖x‖ⁿ‖y‖ⁿ J_n(θ)``.
 
@@ -59,11 +110,8 @@ def arccos_kernel(X, X2=None, order: int = 1) -> np.ndarray:
     X, X2 = matrix_pair(X, X2)
     if order not in (0, 1):
         raise ValueError(f"order must be 0 or 1, got {order!r}")
-    _, n1, n2, rho = _gram_and_norms(X, X2)
-    theta = np.arccos(rho)
-    if order == 0:
-        return (np.pi - theta) / np.pi
-    return np.outer(n1, n2) * (np.sin(theta) + (np.pi - theta) * rho) / np.pi
+    (out,) = _relu_apply(X, X2, lambda G, J1, J0: ((J0 if order == 0 else J1) / np.pi,))
+    return out
 
 
 def _smooth(activation):
@@ -131,7 +179,8 @@ def dual_kernels(X, X2=None, activation: str = "relu") -> tuple[np.ndarray, np.n
     X, X2 = matrix_pair(X, X2)
     d = X.shape[1]
     if activation == "relu":
-        return arccos_kernel(X, X2, 1) / (2 * d), arccos_kernel(X, X2, 0) / 2
+        E, Ed = _relu_apply(X, X2, lambda G, J1, J0: (J1 / (2 * np.pi * d), J0 / (2 * np.pi)), n_out=2)
+        return E, Ed
     if activation == "identity":
         return X @ X2.T / d, np.ones((X.shape[0], X2.shape[0]))
     f, df = _smooth(activation)
@@ -164,8 +213,35 @@ def expected_ntk(X, kind: str, width: int, X2=None) -> np.ndarray:
     k = get_kind(kind)
     m = positive_int(width, "width")
     X, X2 = matrix_pair(X, X2)
+    if k.activation == "relu":
+        return _relu_ntk_inplace(X, X2, m, k.gated)
     E, Ed = dual_kernels(X, X2, k.activation)
     return assemble_ntk(E, Ed, X @ X2.T, X.shape[1], m, k.gated)
+
+
+def _relu_ntk_inplace(X, X2, m: int, gated: bool) -> np.ndarray:
+    """:func:`assemble_ntk` for ReLU, fused into the blocks of :func:`_relu_apply` (same formulas)."""
+    d = X.shape[1]
+    sv2, sp2 = 1.0 / m, 1.0 / d
+    c1, c0 = m / (2 * np.pi * d), m * sv2 / (2 * np.pi)  # E[φφ] = J1/(2πd), E[φ'φ'] = J0/(2π)
+
+    def block(G, J1, J0):
+        if not gated:  # m·E[φφ] + m·σ_v²·E[φ'φ']·G
+            J1 *= c1
+            J0 *= c0
+            J0 *= G
+            J1 += J0
+            return (J1,)
+        J1 *= c1 * (sv2 + sp2)  # m·[(σ_v² + σ_p²)·E[φφ]·G + σ_v²σ_p²·E[φ'φ']·G²]
+        J1 *= G
+        J0 *= c0 * sp2
+        J0 *= G
+        J0 *= G
+        J1 += J0
+        return (J1,)
+
+    (K,) = _relu_apply(X, X2, block)
+    return K
 
 
 def eq5_kernel(X, kind: str, width: int, X2=None) -> np.ndarray:
