@@ -14,22 +14,12 @@ from ._checks import positive_int
 from .gpt import GPT, GPTConfig
 from .mixer import Mixer, MixerConfig
 from .ntk import ScalarReadout, empirical_ntk
+from .spectra import condition_number  # re-exported: κ of the NTKs below
 from .vit import ViT, ViTConfig
 
 __all__ = ["FAMILIES", "build", "probe_inputs", "ntk_condition_numbers", "param_count", "condition_number"]
 
 FAMILIES = ("vit", "mixer", "gpt")
-
-
-def condition_number(K) -> float:
-    """``λmax/λmin`` of a symmetric NTK in float64 (``inf`` when ``λmin ≤ 0``); a clear error for bad input."""
-    K = np.asarray(K, dtype=np.float64)
-    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.all(np.isfinite(K)):
-        raise ValueError(f"K must be a finite square matrix, got shape {K.shape}")
-    if not np.allclose(K, K.T, rtol=1e-10, atol=1e-12 * np.abs(K).max()):
-        raise ValueError("K must be symmetric")
-    ev = np.linalg.eigvalsh(K)
-    return float("inf") if ev[0] <= 0 else float(ev[-1] / ev[0])
 
 
 def _last_logit_sum(out):
