@@ -49,6 +49,34 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                      widths=(64, 256, 1024, 4096, 16384, 65536),
                      dist_n=4096, dist_d=512, real_n=1797, act_n=2048, act_d=256),
     },
+    "generalization": {
+        "smoke": dict(
+            families=dict(
+                mixer=dict(model=dict(patch_size=2, dim=32, depth=2), batch_size=64, optimizers=("sgd", "adamw"), seeds=3),
+                vit=dict(model=dict(patch_size=2, dim=32, depth=2, heads=4, mlp_dim=64), batch_size=64,
+                         optimizers=("sgd",), seeds=3),
+                gpt=dict(model=dict(n_layer=1, n_head=2, n_embd=32, block_size=32), batch_size=12,
+                         optimizers=("adamw",), seeds=2)),
+            train=dict(sgd=dict(max_iters=200, lr=0.05, min_lr=0.005, warmup_iters=10, eval_interval=20, eval_iters=2,
+                                ckpt_interval=0, weight_decay=5e-4),
+                       adamw=dict(max_iters=200, lr=2e-3, min_lr=2e-4, warmup_iters=10, eval_interval=20, eval_iters=2,
+                                  ckpt_interval=0, weight_decay=0.05)),
+            pairs=(("relu", "reglu"),), permutations=1000),
+        "full": dict(
+            families=dict(
+                mixer=dict(data="cifar10", model=dict(patch_size=4, dim=256, depth=4), batch_size=256,
+                           optimizers=("sgd", "adamw"), seeds=4),
+                vit=dict(data="tiny_imagenet", model=dict(patch_size=4, dim=256, depth=4, heads=8, mlp_dim=1024),
+                         batch_size=256, optimizers=("sgd", "adamw"), seeds=4),
+                gpt=dict(model=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, dropout=0.2), batch_size=64,
+                         optimizers=("adamw",), seeds=4, train=dict(max_iters=5000))),
+            # 19,600 iterations = 100 epochs of CIFAR-10 at batch 256
+            train=dict(sgd=dict(max_iters=19600, lr=0.005, min_lr=0.0005, warmup_iters=100, eval_interval=196,
+                                eval_iters=20, ckpt_interval=196, weight_decay=5e-4),
+                       adamw=dict(max_iters=19600, lr=1e-3, min_lr=1e-4, warmup_iters=100, eval_interval=196,
+                                  eval_iters=20, ckpt_interval=196, weight_decay=0.05)),
+            pairs=(("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu")), permutations=1000),
+    },
 }
 
 
