@@ -19,36 +19,6 @@ SCALES = ("smoke", "full")
 
 #: The presets by chapter and scale (numbers only; their meaning is documented where they are used).
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "deep_models": {
-        "smoke": dict(vit=dict(image_size=16, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=64),
-                      mixer=dict(image_size=16, patch_size=4, channels=3, dim=32, depth=2),
-                      n_probe=24, seeds=3, gpt_recipe="smoke", train_kinds=("gelu", "geglu")),
-        "full": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, mlp_dim=256),
-                     mixer=dict(image_size=32, patch_size=4, channels=3, dim=256, depth=4),
-                     n_probe=64, seeds=4, gpt_recipe="shakespeare_char",
-                     train_kinds=("relu", "reglu", "gelu", "geglu", "silu", "swiglu")),
-    },
-    "analytic_ntk": {
-        "smoke": dict(n=24, d=16, widths=(64, 256, 1024, 4096, 16384), seeds=3,
-                      eq5_d=(4, 8, 16, 32, 64), eq5_m=(100, 1000, 10000, 100000), eq5_n=64,
-                      angle_n=50, angle_d=100, angle_width=400),
-        "full": dict(n=100, d=100, widths=(256, 1024, 4096, 16384, 65536, 262144), seeds=8,
-                     eq5_d=(4, 8, 16, 32, 64, 128, 256, 512), eq5_m=(100, 1000, 10000, 100000, 1000000), eq5_n=300,
-                     angle_n=50, angle_d=100, angle_width=400),
-    },
-    "spectrum": {
-        "smoke": dict(teaser_n=50, teaser_d=100, teaser_width=400,
-                      exp_n=512, exp_dims=(16, 64, 256), exp_width=4096,
-                      n=512, dims=(8, 16, 32, 64, 128, 256), width=4096, seeds=3, fit_from=16,
-                      n_dim=32, ns=(128, 256, 512, 1024), m_n=512, m_dim=32, widths=(64, 256, 1024, 4096, 16384),
-                      dist_n=1024, dist_d=128, real_n=1024, act_n=512, act_d=64),
-        "full": dict(teaser_n=50, teaser_d=100, teaser_width=400,
-                     exp_n=2048, exp_dims=(16, 64, 256, 1024), exp_width=16384,
-                     n=4096, dims=(8, 16, 32, 64, 128, 256, 512, 1024, 2048), width=16384, seeds=8, fit_from=16,
-                     n_dim=128, ns=(256, 512, 1024, 2048, 4096, 8192), m_n=2048, m_dim=128,
-                     widths=(64, 256, 1024, 4096, 16384, 65536),
-                     dist_n=4096, dist_d=512, real_n=1797, act_n=2048, act_d=256),
-    },
     "generalization": {
         "smoke": dict(
             families=dict(
@@ -76,6 +46,52 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                        adamw=dict(max_iters=19600, lr=1e-3, min_lr=1e-4, warmup_iters=100, eval_interval=196,
                                   eval_iters=20, ckpt_interval=196, weight_decay=0.05)),
             pairs=(("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu")), permutations=1000),
+    },
+    "deep_models": {
+        "smoke": dict(vit=dict(image_size=16, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=64),
+                      mixer=dict(image_size=16, patch_size=4, channels=3, dim=32, depth=2),
+                      n_probe=24, seeds=3, gpt_recipe="smoke", train_kinds=("gelu", "geglu")),
+        "full": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, mlp_dim=256),
+                     mixer=dict(image_size=32, patch_size=4, channels=3, dim=256, depth=4),
+                     n_probe=64, seeds=4, gpt_recipe="shakespeare_char",
+                     train_kinds=("relu", "reglu", "gelu", "geglu", "silu", "swiglu")),
+    },
+    "two_layer": {
+        "smoke": dict(d=75, gauss_n=512, width=1000, batch=128, lr=0.005, epochs=50, seeds=2,
+                      digits_n=512, digits_width=1000, digits_batch=128, digits_lr=0.002, digits_epochs=30),
+        "full": dict(d=75, gauss_n=2000, width=1000, batch=256, lr=0.005, epochs=300, seeds=4,
+                     digits_n=1797, digits_width=1000, digits_batch=256, digits_lr=0.002, digits_epochs=150),
+    },
+    "loss_crossing": {
+        "smoke": dict(n=500, d=75, width=1000, eta_fraction=0.5, check_n=100, check_draws=1000,
+                      map_n=(100, 300, 500), map_d=(2, 5, 20, 75), map_eta=(0.1, 0.5, 0.9),
+                      sgd_n=512, sgd_batch=128, lrs=(0.005, 0.008), sgd_epochs=70, sgd_seeds=1,
+                      traj_d=75, traj_width=300, traj_lr=1e-4, traj_steps=1000, traj_every=100),
+        "full": dict(n=2000, d=75, width=1000, eta_fraction=0.5, check_n=300, check_draws=4000,
+                     map_n=(100, 300, 1000, 2000), map_d=(2, 5, 20, 75, 150), map_eta=(0.1, 0.5, 0.9),
+                     sgd_n=2000, sgd_batch=256, lrs=(0.005, 0.008), sgd_epochs=300, sgd_seeds=4,
+                     traj_d=75, traj_width=300, traj_lr=1e-4, traj_steps=1000, traj_every=100),
+    },
+    "analytic_ntk": {
+        "smoke": dict(n=24, d=16, widths=(64, 256, 1024, 4096, 16384), seeds=3,
+                      eq5_d=(4, 8, 16, 32, 64), eq5_m=(100, 1000, 10000, 100000), eq5_n=64,
+                      angle_n=50, angle_d=100, angle_width=400),
+        "full": dict(n=100, d=100, widths=(256, 1024, 4096, 16384, 65536, 262144), seeds=8,
+                     eq5_d=(4, 8, 16, 32, 64, 128, 256, 512), eq5_m=(100, 1000, 10000, 100000, 1000000), eq5_n=300,
+                     angle_n=50, angle_d=100, angle_width=400),
+    },
+    "spectrum": {
+        "smoke": dict(teaser_n=50, teaser_d=100, teaser_width=400,
+                      exp_n=512, exp_dims=(16, 64, 256), exp_width=4096,
+                      n=512, dims=(8, 16, 32, 64, 128, 256), width=4096, seeds=3, fit_from=16,
+                      n_dim=32, ns=(128, 256, 512, 1024), m_n=512, m_dim=32, widths=(64, 256, 1024, 4096, 16384),
+                      dist_n=1024, dist_d=128, real_n=1024, act_n=512, act_d=64),
+        "full": dict(teaser_n=50, teaser_d=100, teaser_width=400,
+                     exp_n=2048, exp_dims=(16, 64, 256, 1024), exp_width=16384,
+                     n=4096, dims=(8, 16, 32, 64, 128, 256, 512, 1024, 2048), width=16384, seeds=8, fit_from=16,
+                     n_dim=128, ns=(256, 512, 1024, 2048, 4096, 8192), m_n=2048, m_dim=128,
+                     widths=(64, 256, 1024, 4096, 16384, 65536),
+                     dist_n=4096, dist_d=512, real_n=1797, act_n=2048, act_d=256),
     },
 }
 

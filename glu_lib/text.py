@@ -1,6 +1,7 @@
 """Character-level tiny-shakespeare, as nanoGPT uses it: a checked file, a vocabulary, a 90/10 split, batches.
 
-The text is read from a data directory (``data_dir`` argument, else ``$GLU_DATA_DIR``); its SHA-256
+The text is read from a data directory (``data_dir`` argument, else ``$GLU_DATA_DIR``, else
+``~/.cache/glu_lib``); its SHA-256
 is verified. When the file is absent and ``download=True``, it is fetched from its public source
 (karpathy/char-rnn) into that directory.
 """
@@ -30,11 +31,8 @@ SHAKESPEARE = dict(
 
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
-    """The data directory: ``path``, else ``$GLU_DATA_DIR``; a clear error when neither is given."""
-    path = path or os.environ.get("GLU_DATA_DIR")
-    if not path:
-        raise FileNotFoundError("no data directory: pass data_dir=... or set the environment variable GLU_DATA_DIR")
-    return Path(path)
+    """The data directory: ``path``, else ``$GLU_DATA_DIR``, else ``~/.cache/glu_lib``."""
+    return Path(path or os.environ.get("GLU_DATA_DIR") or Path.home() / ".cache" / "glu_lib")
 
 
 def _sha256(path: Path) -> str:

@@ -1,0 +1,175 @@
+import numpy as np
+import pytest
+import torch
+
+from glu_lib import dynamics, kernels
+from glu_lib.models import two_layer
+from glu_lib.ntk import empirical_ntk
+
+
+def _psd(rng, n, scale=1.0):
+    A = rng.standard_normal((n, n))
+    return scale * (A @ A.T / n + 0.1 * np.eye(n))
+
+
+def _explicit(K, Y, eta, k, S=None):
+    """Prop. 4.1 with explicit matrix powers: (Tr[A^2k Σ] + Yᵀ A^2k Y)/n, A = I − ηK."""
+    n = len(Y)
+    A2k = np.linalg.matrix_power(np.eye(n) - eta * K, 2 * k)
+    init = 0.0 if S is None else np.trace(A2k @ S)
+    return (init + Y @ A2k @ Y) / n
+
+
+@pytest.mark.parametrize("n", [1, 3, 8])
+def test_kernel_curve_equals_matrix_powers(rng, n):
+    K, S = _psd(rng, n), _psd(rng, n, 0.3)
+    Y = rng.standard_normal(n)
+    eta = 0.9 * dynamics.max_stable_eta(K)
+    curve = dynamics.kernel_loss_curve(K, Y, eta, 12, cov=S)
+    init, target = dynamics.kernel_loss_curve(K, Y, eta, 12, cov=S, parts=True)
+    for k in range(13):
+        assert curve[k] == pytest.approx(_explicit(K, Y, eta, k, S), rel=1e-9, abs=1e-14)
+        assert target[k] == pytest.approx(_explicit(K, Y, eta, k), rel=1e-9, abs=1e-14)
+    np.testing.assert_allclose(init + target, curve)
+    # arbitrary (also real) steps agree with the integer grid
+    np.testing.assert_allclose(dynamics.kernel_loss_curve(K, Y, eta, np.array([0, 5, 12]), cov=S), curve[[0, 5, 12]])
+
+
+def test_kernel_curve_equals_linearised_gd(rng):
+    X = rng.standard_normal((20, 6))
+    K = kernels.expected_ntk(X, "reglu", 50)
+    S = dynamics.output_covariance(X, "reglu")
+    Y = rng.standard_normal(20)
+    eta = 0.5 * dynamics.max_stable_eta(K)
+    exact = dynamics.kernel_loss_curve(K, Y, eta, 30)
+    np.testing.assert_allclose(dynamics.linearised_gd(K, Y, eta, 30), exact, rtol=1e-9)
+    # expectation over random initial outputs f0 ~ N(0, Σ): Monte Carlo within a few standard errors
+    L = np.linalg.cholesky(S + 1e-12 * np.eye(20))
+    f0 = L @ rng.standard_normal((20, 4000))
+    mc = dynamics.linearised_gd(K, Y, eta, 30, f0=f0)
+    np.testing.assert_allclose(mc, dynamics.kernel_loss_curve(K, Y, eta, 30, cov=S), rtol=0.05)
+
+
+def test_output_covariance_matches_wide_features(rng):
+    # Σ = E over one unit of v²·h(x_i)h(x_j) with E v² = 1/m: the hidden-feature Gram of a wide net / m
+    X = rng.standard_normal((4, 5))
+    for kind in ("relu", "reglu"):
+        net = two_layer(kind, 5, 200000, matched=False, seed=0)
+        H = net.hidden(torch.as_tensor(X)).detach().numpy()
+        S = dynamics.output_covariance(X, kind)
+        assert np.abs(H @ H.T / H.shape[1] - S).max() < 0.02 * np.abs(S).max()
+
+
+def test_unstable_step_grows():
+    K = np.diag([1.0, 0.1])
+    eta = 1.01 * dynamics.max_stable_eta(K)
+    curve = dynamics.kernel_loss_curve(K, np.ones(2), eta, 400)
+    assert curve[-1] > curve[0] and dynamics.max_stable_eta(K) == pytest.approx(2.0)
+    assert dynamics.mse_lr(dynamics.mse_eta(0.01, 50), 50) == pytest.approx(0.01)
+
+
+def test_crossing_detection():
+    k = np.arange(6)
+    a = np.array([5, 3, 2, 1.5, 1.2, 1.0])  # non-GLU: fast start
+    b = np.array([5, 4, 2.5, 1.4, 0.9, 0.5])  # GLU: overtakes at step 3
+    assert dynamics.loss_crossing_step(a, b) == 3
+    assert dynamics.crossing_steps(a, b) == [3]
+    assert dynamics.loss_crossing_step(a, b, steps=10 * k) == 30
+    assert dynamics.loss_crossing_step(a, a + 1) is None  # never overtaken
+    assert dynamics.loss_crossing_step(b[3:], a[3:]) is None  # GLU leads from the start: non-GLU never leads
+    c = np.array([5, 4, 2.5, 1.6, 1.1, 1.2])  # overtakes at 4 ... and falls behind again
+    assert dynamics.crossing_steps(a, c) == [4, 5]
+    d = np.array([5, 3, 2, 1.4, 1.3, 0.9])  # ties until 2: nobody leads, so 3 is no crossing; then 4 and 5
+    assert dynamics.crossing_steps(a, d) == [4, 5]
+    assert dynamics.loss_crossing_step(a, d) == 5
+    assert dynamics.crossing_steps(a, a) == [] and dynamics.loss_crossing_step(a, a) is None
+
+
+def _data(rng, n=64, d=5):
+    X = rng.standard_normal((n, d))
+    return X, X @ rng.standard_normal(d) / np.sqrt(d)
+
+
+@pytest.mark.parametrize("kind", ["relu", "swiglu"])
+def test_training_reduces_loss_and_is_deterministic(rng, kind):
+    X, Y = _data(rng)
+    runs = [dynamics.train(two_layer(kind, 5, 32, bias=True, seed=1), X, Y, lr=0.05, epochs=10, batch_size=16, seed=2)
+            for _ in range(2)]
+    assert runs[0]["loss"][-1] < 0.5 * runs[0]["loss"][0] and not runs[0]["diverged"]
+    assert runs[0]["step_loss"].shape == (10 * 4,)
+    np.testing.assert_array_equal(runs[0]["loss"], runs[1]["loss"])
+    other = dynamics.train(two_layer(kind, 5, 32, bias=True, seed=1), X, Y, lr=0.05, epochs=10, batch_size=16, seed=3)
+    assert not np.array_equal(other["loss"], runs[0]["loss"])  # the batch order follows the seed
+
+
+def test_full_batch_gd_matches_kernel_regime_for_wide_nets(rng):
+    X, Y = _data(rng, n=10, d=4)
+    net = two_layer("reglu", 4, 4000, seed=0)
+    K = empirical_ntk(net, X)
+    f0 = net(torch.as_tensor(X)).detach().numpy()[:, 0]
+    lr = 0.2 * dynamics.mse_lr(dynamics.max_stable_eta(K), 10)
+    hist = dynamics.train(net, X, Y, lr=lr, epochs=20)
+    pred = dynamics.kernel_loss_curve(K, Y - f0, dynamics.mse_eta(lr, 10), 20)
+    np.testing.assert_allclose(hist["loss"], pred, rtol=0.05)
+
+
+def test_train_kinds_and_trajectory(rng):
+    X, Y = _data(rng, n=32, d=6)
+    r = dynamics.train_kinds(["relu", "reglu"], X, Y, width=40, lr=0.02, epochs=3, batch_size=8, seeds=(0, 1))
+    assert r["relu"]["loss"].shape == (2, 4) and r["reglu"]["units"] < 40
+    assert abs(r["relu"]["parameters"] - r["reglu"]["parameters"]) <= 2 * 6 + 1 + 40  # matched up to rounding and biases
+    t = dynamics.output_trajectory("reglu", X[:2], [0.03, 0.008], width=30, lr=0.004, steps=100, ntk_every=20)
+    assert t["outputs"].shape == (101, 2) and np.all(t["outputs"][0] == 0)
+    assert t["ntk"].shape == (6, 2, 2) and list(t["ntk_steps"]) == [0, 20, 40, 60, 80, 100]
+    assert np.linalg.norm(t["outputs"][-1] - t["target"]) < 0.5 * np.linalg.norm(t["target"])
+
+
+def test_divergence_is_reported(rng):
+    X, Y = _data(rng, n=16, d=3)
+    h = dynamics.train(two_layer("relu", 3, 16, seed=0), X, 1e3 * Y, lr=50.0, epochs=30)
+    assert h["diverged"] and np.isinf(h["loss"][-1])
+
+
+def test_errors(rng):
+    K, Y = _psd(rng, 3), rng.standard_normal(3)
+    net = two_layer("relu", 2, 4)
+    X2 = rng.standard_normal((5, 2))
+    with pytest.raises(ValueError, match="square"):
+        dynamics.kernel_loss_curve(np.ones((3, 2)), Y, 0.1, 3)
+    with pytest.raises(ValueError, match="symmetric"):
+        dynamics.kernel_loss_curve(np.triu(K) + np.eye(3), Y, 0.1, 3)
+    with pytest.raises(ValueError, match="shape"):
+        dynamics.kernel_loss_curve(K, np.ones(4), 0.1, 3)
+    with pytest.raises(ValueError, match="NaN"):
+        dynamics.kernel_loss_curve(K, np.array([1.0, np.nan, 0]), 0.1, 3)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        dynamics.kernel_loss_curve(np.full((3, 3), np.nan), Y, 0.1, 3)
+    for bad in (0, -1.0, float("nan"), True):
+        with pytest.raises(ValueError, match="eta"):
+            dynamics.kernel_loss_curve(K, Y, bad, 3)
+        with pytest.raises(ValueError, match="lr"):
+            dynamics.train(net, X2, np.ones(5), lr=bad, epochs=1)
+    with pytest.raises(ValueError, match="steps"):
+        dynamics.kernel_loss_curve(K, Y, 0.1, -2)
+    with pytest.raises(ValueError, match="steps"):
+        dynamics.linearised_gd(K, Y, 0.1, 0)
+    with pytest.raises(ValueError, match="f0"):
+        dynamics.linearised_gd(K, Y, 0.1, 3, f0=np.ones((5, 3)))
+    with pytest.raises(ValueError, match="epochs"):
+        dynamics.train(net, X2, np.ones(5), lr=0.1, epochs=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        dynamics.train(net, X2, np.ones(5), lr=0.1, epochs=1, batch_size=0)
+    with pytest.raises(ValueError, match="samples"):
+        dynamics.train(net, X2, np.ones(4), lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        dynamics.train(net, np.full((5, 2), np.nan), np.ones(5), lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="unknown model kind"):
+        dynamics.output_covariance(X2, "tanh")
+    with pytest.raises(ValueError, match="unknown model kind"):
+        dynamics.train_kinds(["tanh"], X2, np.ones(5), width=4, lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="one length"):
+        dynamics.loss_crossing_step([1, 2], [1, 2, 3])
+    with pytest.raises(ValueError, match="NaN"):
+        dynamics.crossing_steps([1, np.nan], [1, 2])
+    with pytest.raises(ValueError, match="steps"):
+        dynamics.loss_crossing_step([1, 2], [2, 1], steps=[0, 1, 2])
