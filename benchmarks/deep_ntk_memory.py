@@ -16,7 +16,9 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 METHODS = ("straightforward", "blocked", "implicit")
 
@@ -70,7 +72,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="tiny sizes for a smoke test")
     ap.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)
-    ap.add_argument("--out-prefix", default="/tmp/deep_ntk_", help=argparse.SUPPRESS)
+    ap.add_argument("--out-prefix", default=str(Path(tempfile.gettempdir()) / "deep_ntk_"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.quick:
         args.n, args.dim, args.depth, args.mlp, args.image, args.block_mib = 8, 16, 1, 32, 8, 1
