@@ -19,7 +19,8 @@ import torch
 
 from ._checks import positive_int
 
-__all__ = ["SHAKESPEARE", "data_dir", "fetch", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss"]
+__all__ = ["SHAKESPEARE", "data_dir", "fetch", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
+           "write_token_file", "read_token_file", "fineweb_token_file"]
 
 #: The tiny-shakespeare file: name, size, SHA-256 and public source.
 SHAKESPEARE = dict(
@@ -118,3 +119,47 @@ def batch_fn(corpus: CharCorpus, block_size: int, batch_size: int, device: str |
 def lm_loss(model, x, y):
     """Next-token cross-entropy of a :class:`glu_lib.gpt.GPT` (``model(x, y)`` returns logits and loss)."""
     return model(x, y)[1]
+
+
+# --------------------------------------------------------------------------- BPE token files (full scale)
+
+def write_token_file(texts, encode, path: str | os.PathLike, max_tokens: int, eot: int | None = None) -> int:
+    """Encode ``texts`` (an iterable of documents) with ``encode`` and append the ids to ``path`` as uint16
+    (nanoGPT's ``.bin`` format), each document followed by ``eot`` when given, until ``max_tokens``.
+
+    Writes to ``path.part`` and renames when done, so an interrupted run leaves no truncated file.
+    Returns the number of tokens written.
+    """
+    max_tokens = positive_int(max_tokens, "max_tokens")
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".part")
+    written = 0
+    with open(tmp, "wb") as f:
+        for doc in texts:
+            ids = list(encode(doc)) + ([eot] if eot is not None else [])
+            if any(not 0 <= i < 2**16 for i in ids):
+                raise ValueError("token ids must fit in uint16 (vocabulary below 65,536)")
+            ids = ids[: max_tokens - written]
+            f.write(np.asarray(ids, dtype=np.uint16).tobytes())
+            written += len(ids)
+            if written >= max_tokens:
+                break
+    tmp.replace(path)
+    return written
+
+
+def read_token_file(path: str | os.PathLike) -> np.ndarray:
+    """The uint16 token ids of a token file, memory-mapped (usable with :func:`get_batch`)."""
+    return np.memmap(path, dtype=np.uint16, mode="r")
+
+
+def fineweb_token_file(path: str | os.PathLike, max_tokens: int, *, dataset: str = "HuggingFaceFW/fineweb-edu",
+                       subset: str = "sample-10BT") -> int:
+    """Stream FineWeb-Edu and write its GPT-2 BPE tokens (tiktoken) to ``path`` (online only; needs the
+    ``datasets`` and ``tiktoken`` packages). Returns the number of tokens written."""
+    import tiktoken
+    from datasets import load_dataset
+
+    enc = tiktoken.get_encoding("gpt2")
+    docs = (row["text"] for row in load_dataset(dataset, name=subset, split="train", streaming=True))
+    return write_token_file(docs, enc.encode_ordinary, path, max_tokens, eot=enc.eot_token)

@@ -120,3 +120,16 @@ def test_recipes():
     assert set(GPT_RECIPES) == {"smoke", "cpu", "shakespeare_char"}
     with pytest.raises(ValueError):
         gpt_recipe("huge", "gelu", 65)
+
+
+def test_token_file_roundtrip(tmp_path):
+    docs = ["abc", "de", "fghij", "never reached"]
+    encode = lambda s: [ord(c) - 96 for c in s]  # noqa: E731  (a toy tokenizer)
+    n = text.write_token_file(docs, encode, tmp_path / "t.bin", max_tokens=9, eot=0)
+    ids = text.read_token_file(tmp_path / "t.bin")
+    assert n == 9 and ids.dtype == np.uint16 and ids.tolist() == [1, 2, 3, 0, 4, 5, 0, 6, 7]
+    assert not (tmp_path / "t.bin.part").exists()
+    x, y = text.get_batch(ids, 4, 2, torch.Generator().manual_seed(0))
+    assert torch.equal(x[:, 1:], y[:, :-1])
+    with pytest.raises(ValueError, match="uint16"):
+        text.write_token_file(["a"], lambda s: [70000], tmp_path / "u.bin", max_tokens=5)
