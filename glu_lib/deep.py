@@ -17,7 +17,7 @@ from .ntk import ScalarReadout, empirical_ntk
 from .spectra import condition_number  # re-exported: κ of the NTKs below
 from .vit import ViT, ViTConfig
 
-__all__ = ["FAMILIES", "build", "probe_inputs", "ntk_condition_numbers", "param_count", "condition_number"]
+__all__ = ["FAMILIES", "build", "probe_inputs", "ntk_condition_numbers", "param_count"]
 
 FAMILIES = ("vit", "mixer", "gpt")
 

@@ -22,7 +22,7 @@ from ._checks import positive_int
 __all__ = ["SHAKESPEARE", "data_dir", "fetch", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
            "write_token_file", "read_token_file", "fineweb_token_file"]
 
-#: The tiny-shakespeare file: name, size, SHA-256 and public source.
+#: The tiny-shakespeare file (name, size, SHA-256 and public source).
 SHAKESPEARE = dict(
     name="tinyshakespeare.txt",
     size=1_115_394,
