@@ -35,25 +35,14 @@ import argparse
 import platform
 import statistics
 import sys
-import time
 
 import numpy as np
 
+from _timing import bench  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from glu_lib.kernels import expected_ntk
 from glu_lib.models import matched_width
 
 GOAL = 3.0
-
-
-def bench(fn, repeats: int):
-    """Warm up once (keeping that result), then time ``repeats`` calls; return (result, times)."""
-    result = fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return result, times
 
 
 def main(argv=None) -> int:

@@ -48,6 +48,7 @@ import time
 import numpy as np
 import torch
 
+from _timing import bench, rel_err  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from glu_lib.models import two_layer
 from glu_lib.ntk import generic_ntk, two_layer_ntk
 
@@ -76,22 +77,6 @@ def peak_rss_mib() -> float:
     """Peak resident set size of this process so far, in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / 2**20 if sys.platform == "darwin" else r / 2**10
-
-
-def rel_err(A: np.ndarray, B: np.ndarray) -> float:
-    """``max|A − B| / max|B|``."""
-    return float(np.max(np.abs(A - B)) / np.max(np.abs(B)))
-
-
-def bench(fn, repeats: int):
-    """Warm up once (keeping that result), then time ``repeats`` calls; return (result, times)."""
-    result = fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return result, times
 
 
 def print_table(title: str, rows: list[tuple[str, list[float], float]]) -> None:
