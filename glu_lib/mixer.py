@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .models import FeedForward, init_module_
+from .models import FeedForward, check_images, init_module_
 
 __all__ = ["MixerConfig", "Mixer"]
 
@@ -61,8 +61,7 @@ class Mixer(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         c = self.config
-        if images.ndim != 4 or images.shape[1:] != (c.channels, c.image_size, c.image_size):
-            raise ValueError(f"expected images of shape (B, {c.channels}, {c.image_size}, {c.image_size}), got {tuple(images.shape)}")
+        check_images(images, c.channels, c.image_size)
         x = self.patch(images).flatten(2).transpose(1, 2)
         for block in self.blocks:
             x = block(x)

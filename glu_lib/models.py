@@ -15,7 +15,8 @@ from torch.nn import functional as F
 from ._checks import positive_int
 from .kinds import get_kind
 
-__all__ = ["ACTIVATIONS", "TwoLayer", "matched_width", "two_layer", "init_linear_", "FeedForward", "init_module_"]
+__all__ = ["ACTIVATIONS", "TwoLayer", "matched_width", "two_layer", "init_linear_", "FeedForward", "init_module_",
+           "check_images"]
 
 #: The activations φ as torch functions (GELU is the exact, erf-based one).
 ACTIVATIONS = {
@@ -177,3 +178,9 @@ def init_module_(model: nn.Module, scheme: str, seed: int = 0, embedding_std: fl
                 if not isinstance(mod, (nn.Linear, nn.Conv2d, nn.Embedding, nn.LayerNorm)):
                     p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * embedding_std)
     return model
+
+
+def check_images(images: torch.Tensor, channels: int, size: int) -> None:
+    """Raise a clear ``ValueError`` unless ``images`` has shape (B, channels, size, size)."""
+    if images.ndim != 4 or tuple(images.shape[1:]) != (channels, size, size):
+        raise ValueError(f"expected images of shape (B, {channels}, {size}, {size}), got {tuple(images.shape)}")

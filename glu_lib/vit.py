@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .models import init_module_
+from .models import check_images, init_module_
 from .transformer import Block
 
 __all__ = ["ViTConfig", "ViT"]
@@ -51,9 +51,7 @@ class ViT(nn.Module):
         init_module_(self, c.init, seed)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if images.ndim != 4 or images.shape[1:] != (self.config.channels, self.config.image_size, self.config.image_size):
-            c = self.config
-            raise ValueError(f"expected images of shape (B, {c.channels}, {c.image_size}, {c.image_size}), got {tuple(images.shape)}")
+        check_images(images, self.config.channels, self.config.image_size)
         x = self.patch(images).flatten(2).transpose(1, 2)
         x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
         x = self.drop(x)
