@@ -34,14 +34,15 @@
 # $z(x) = V[(Px)\odot\phi(Wx)]$.
 
 # %% tags=["remove-cell"]
-# On Colab (or wherever glu_lib is missing) install the book's library from its repository.
-import importlib.util
-import subprocess
+# On Colab only: install the book's library at the release this notebook belongs to.
 import sys
 
-if importlib.util.find_spec("glu_lib") is None:
+if "google.colab" in sys.modules:
+    import subprocess
+
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/glu-ntk-book/glu-ntk-book"], check=True)
+                    "glu-lib @ git+https://github.com/glu-ntk-book/glu-ntk-book@v0.2.0"],
+                   check=True)
 
 # %% tags=["parameters"]
 SCALE = "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto" reads $GLU_SCALE

@@ -7,10 +7,14 @@ import numpy as np
 
 from .kinds import get_kind
 
-__all__ = ["KIND_COLORS", "kind_style", "use_style", "heatmaps", "loglog_lines", "teaser_figure"]
+__all__ = ["COLUMN_WIDTH", "KIND_COLORS", "kind_style", "use_style", "heatmaps", "loglog_lines", "teaser_figure"]
+
+#: Width in inches of a figure that fills the book's text column (about 780 px at the book's dpi)
+#: without being scaled down: wider figures shrink their fonts below 9 pt on the page.
+COLUMN_WIDTH = 7.0
 
 KIND_COLORS = {
-    "relu": "#c0392b", "gelu": "#e67e22", "silu": "#a04000",
+    "relu": "#c0392b", "gelu": "#e67e22", "silu": "#b7950b",
     "reglu": "#1f4e9c", "geglu": "#2e86c1", "swiglu": "#148f77", "bilinear": "#6c3483", "glu": "#5dade2",
 }
 
@@ -24,7 +28,9 @@ def kind_style(kind: str) -> dict:
 def use_style() -> None:
     """The book's matplotlib defaults (readable sizes, light grid, no top/right spines)."""
     plt.rcParams.update({
-        "figure.dpi": 110, "savefig.dpi": 150, "font.size": 10, "axes.titlesize": 10,
+        "figure.dpi": 110, "savefig.dpi": 150, "figure.figsize": (COLUMN_WIDTH, 3.0),
+        "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "legend.fontsize": 9,
+        "xtick.labelsize": 9, "ytick.labelsize": 9,
         "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
         "legend.frameon": False,
     })

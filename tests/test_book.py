@@ -141,3 +141,46 @@ def test_ci_runs_the_readme_commands():
     assert len(commands) == 2, f".ci/run should run two commands, found {commands}"
     for command in commands:
         assert f"\n{command}\n" in readme, f"README.md does not show the .ci/run command: {command}"
+
+
+def _install_cell(stem: str) -> str:
+    cells = [c.source for c in _notebook(stem).cells if c.cell_type == "code" and "pip" in c.source]
+    assert len(cells) == 1, f"chapters/{stem}.ipynb: expected one install cell, found {len(cells)}"
+    return cells[0]
+
+
+@pytest.mark.parametrize("stem", PAIRED)
+def test_install_cell_runs_only_on_colab_and_is_pinned(stem):
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    source = _install_cell(stem)
+    assert 'if "google.colab" in sys.modules:' in source, f"{stem}: the install cell must run only on Colab"
+    pinned = f'glu-lib @ git+{project["urls"]["Repository"]}@v{project["version"]}'
+    assert pinned in source, f"{stem}: the install cell must install {pinned!r}"
+
+
+CHAPTER_STEMS = [s for s in PAIRED if re.match(r"\d\d_", s)]
+
+
+def _shown_verdicts(stem: str) -> list[str]:
+    """The Markdown verdict tables a stored notebook displays."""
+    return [
+        "".join(out["data"]["text/markdown"])
+        for c in _notebook(stem).cells
+        if c.cell_type == "code"
+        for out in c.get("outputs", [])
+        if "text/markdown" in out.get("data", {}) and "| paper claim |" in "".join(out["data"]["text/markdown"])
+    ]
+
+
+@pytest.mark.parametrize("stem", CHAPTER_STEMS)
+def test_chapter_shows_its_stored_verdicts(stem):
+    from glu_lib.verdicts import load_verdicts, to_markdown
+
+    shown = _shown_verdicts(stem)
+    assert len(shown) == 1, f"chapters/{stem}.ipynb shows {len(shown)} verdict tables, expected one"
+    assert shown[0] == to_markdown(load_verdicts(stem, ROOT / "results" / "verdicts")), (
+        f"chapters/{stem}.ipynb shows verdicts that differ from results/verdicts/{stem}.json: "
+        "execute the chapter again and commit both"
+    )

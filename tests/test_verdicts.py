@@ -1,0 +1,57 @@
+"""The verdict rows that chapters store for the scorecard."""
+
+import json
+
+import pytest
+
+from glu_lib.verdicts import Verdict, load_verdicts, to_markdown, verdict_table
+
+ROW = Verdict("GLU lowers kappa", "Thm. 3.1", "ratio 12.3", "ratio 45.6", "reproduced")
+
+
+def test_round_trip(tmp_path):
+    shown = verdict_table("03_spectrum", [ROW], directory=tmp_path)
+    assert shown.data == to_markdown([ROW])
+    assert load_verdicts("03_spectrum", tmp_path) == [ROW]
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_markdown_has_a_row_per_verdict():
+    lines = to_markdown([ROW, ROW]).splitlines()
+    assert len(lines) == 4 and lines[0].startswith("| paper claim |")
+    assert "**reproduced**" in lines[2]
+
+
+def test_write_false_writes_nothing(tmp_path):
+    verdict_table("03_spectrum", [ROW], write=False, directory=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("field,value", [("verdict", "fine"), ("claim", ""), ("smoke", "a | b"),
+                                         ("full", None), ("paper_item", "two\nlines")])
+def test_bad_rows_are_refused(field, value):
+    kwargs = dict(claim="c", paper_item="p", smoke="s", full="f", verdict="reproduced") | {field: value}
+    with pytest.raises(ValueError, match=field):
+        Verdict(**kwargs)
+
+
+@pytest.mark.parametrize("chapter", ["", "../x", "a/b", 3])
+def test_bad_chapter_names_are_refused(chapter, tmp_path):
+    with pytest.raises(ValueError, match="chapter"):
+        verdict_table(chapter, [ROW], directory=tmp_path)
+
+
+def test_empty_rows_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="rows"):
+        verdict_table("03_spectrum", [], directory=tmp_path)
+
+
+def test_missing_and_foreign_files_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="03_spectrum"):
+        load_verdicts("03_spectrum", tmp_path)
+    (tmp_path / "03_spectrum.json").write_text(json.dumps({"chapter": "04_loss", "rows": []}))
+    with pytest.raises(ValueError, match="03_spectrum.json"):
+        load_verdicts("03_spectrum", tmp_path)
+    (tmp_path / "03_spectrum.json").write_text("{not json")
+    with pytest.raises(ValueError, match="malformed"):
+        load_verdicts("03_spectrum", tmp_path)
