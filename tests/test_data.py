@@ -33,3 +33,18 @@ def test_digits_regression():
     assert Xs.shape == (100, 64) and (Xs == data.digits_regression(100, seed=1)[0]).all()
     with pytest.raises(ValueError):
         data.digits_regression(5000)
+
+
+def test_mnist_5k_is_real_mnist_offline():
+    from glu_lib.data import mnist_5k, mnist_regression
+
+    images, labels = mnist_5k()
+    assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [500] * 10
+    sub, sub_labels = mnist_5k(100, seed=1)
+    assert sub.shape == (100, 28, 28) and np.array_equal(sub, mnist_5k(100, seed=1)[0])
+    X, y = mnist_regression(200)
+    assert X.shape == (200, 784) and abs(X.mean()) < 1e-9 and abs(X.std() - 1) < 1e-9
+    assert set(np.unique(y)) <= set(range(10))
+    with pytest.raises(ValueError, match="n=6000"):
+        mnist_5k(6000)
