@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["positive_int", "as_matrix", "matrix_pair"]
+__all__ = ["positive_int", "non_negative_int", "finite_float", "as_matrix", "matrix_pair"]
 
 
 def positive_int(value, name: str) -> int:
@@ -14,6 +14,20 @@ def positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def non_negative_int(value, name: str) -> int:
+    """Return ``value`` as an ``int`` if it is an integer >= 0, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def finite_float(value, name: str) -> float:
+    """Return ``value`` as a ``float`` if it is a finite real number, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
 
 
 def as_matrix(X, name: str = "X") -> np.ndarray:

@@ -11,8 +11,12 @@ the model in PyTorch's ``DistributedDataParallel``; rank 0 writes checkpoints an
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import pickle
+import tempfile
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,9 +26,9 @@ import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
-from ._checks import positive_int
+from ._checks import finite_float, non_negative_int, positive_int
 
-__all__ = ["TrainConfig", "learning_rate", "make_optimizer", "train", "evaluate"]
+__all__ = ["TrainConfig", "learning_rate", "make_optimizer", "train", "evaluate", "fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,22 @@ class TrainConfig:
         positive_int(self.max_iters, "max_iters")
         positive_int(self.eval_interval, "eval_interval")
         positive_int(self.eval_iters, "eval_iters")
+        non_negative_int(self.warmup_iters, "warmup_iters")
+        non_negative_int(self.ckpt_interval, "ckpt_interval")
+        non_negative_int(self.seed, "seed")
+        if self.lr_decay_iters is not None:
+            positive_int(self.lr_decay_iters, "lr_decay_iters")
+        for name in ("lr", "min_lr", "weight_decay", "momentum", "grad_clip"):
+            finite_float(getattr(self, name), name)
+        if self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        if self.grad_clip < 0:
+            raise ValueError(f"grad_clip must be >= 0 (0 disables clipping), got {self.grad_clip!r}")
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
+        if (not isinstance(self.betas, tuple) or len(self.betas) != 2
+                or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)):
+            raise ValueError(f"betas must be a tuple of two numbers in [0, 1), got {self.betas!r}")
         if self.optimizer not in ("adamw", "sgd"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}; expected 'adamw' or 'sgd'")
         if self.schedule not in ("cosine", "constant"):
@@ -85,6 +105,7 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 @torch.no_grad()
 def evaluate(model: nn.Module, batch_fn: Callable, loss_fn: Callable, iters: int, seed: int) -> dict[str, float]:
     """Mean loss over ``iters`` batches of each split, drawn from a generator seeded with ``seed``."""
+    iters = positive_int(iters, "iters")
     was_training = model.training
     model.eval()
     out = {}
@@ -103,10 +124,61 @@ def _distributed() -> tuple[int, int]:
 
 
 def _save(path: Path, state: dict) -> None:
+    """Write ``state`` to ``path`` atomically: a unique temporary file in the same folder, then a rename,
+    so an interruption or a second writer never leaves a half-written checkpoint."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)  # atomic: an interruption never leaves a half-written checkpoint
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path, device) -> dict:
+    """Read a checkpoint with ``weights_only=True``; a clear error naming the file when it is corrupt."""
+    try:
+        ck = torch.load(path, map_location=device, weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
+        why = (str(e).strip().splitlines() or [""])[0][:120]
+        raise ValueError(f"checkpoint {path} is corrupt or unreadable ({type(e).__name__}: {why}); delete it "
+                         "to restart the run from iteration 0") from e
+    keys = {"model", "optimizer", "iter", "history", "batch_rng", "torch_rng", "config"}
+    if not isinstance(ck, dict) or not keys <= set(ck):
+        raise ValueError(f"checkpoint {path} is not a checkpoint of glu_lib.train.train (missing "
+                         f"{sorted(keys - set(ck) if isinstance(ck, dict) else keys)}); delete it to restart")
+    return ck
+
+
+def _digest(tensors) -> str:
+    h = hashlib.sha256()
+    for t in tensors:
+        t = t.detach().cpu().contiguous()
+        h.update(f"{t.dtype}{tuple(t.shape)}".encode())
+        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def fingerprint(model: nn.Module, batch_fn: Callable, seed: int) -> dict[str, str]:
+    """What a checkpoint must match to be resumed: the model (its class, ``config``, the simple
+    attributes of its modules such as an FFN ``kind``, parameter names, shapes and dtypes), its initial
+    parameter values (so the initialisation seed), and the data (the first batch of each split drawn
+    with ``seed``). Each entry is a SHA-256 digest."""
+    arch = [type(model).__qualname__, repr(getattr(model, "config", None))]
+    for name, mod in model.named_modules():
+        simple = {k: v for k, v in sorted(vars(mod).items())
+                  if not k.startswith("_") and k != "training" and isinstance(v, (str, int, float, bool))}
+        arch.append(f"{name}:{type(mod).__qualname__}:{simple}")
+    arch += [f"{n}:{tuple(p.shape)}:{p.dtype}" for n, p in model.state_dict().items()]
+    data = []
+    for split in ("train", "val"):
+        batch = batch_fn(split, torch.Generator().manual_seed(seed))
+        data += [t for t in (batch if isinstance(batch, (tuple, list)) else [batch]) if torch.is_tensor(t)]
+    return {"model": hashlib.sha256("\n".join(arch).encode()).hexdigest(),
+            "init": _digest(model.state_dict().values()),
+            "data": _digest(data)}
 
 
 def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Callable, *,
@@ -115,9 +187,17 @@ def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Calla
 
     The history holds ``iter``, ``train_loss`` and ``val_loss`` at every evaluation (iteration 0,
     every ``eval_interval``, and the last), and ``step_loss``/``lr`` at every iteration. With
-    ``ckpt_path`` an existing checkpoint of the same configuration is resumed. ``stop_at`` ends the run
-    early after iteration ``stop_at`` (with a checkpoint), as an interruption would.
+    ``ckpt_path`` an existing checkpoint of the same configuration, model, initialisation and data (see
+    :func:`fingerprint`) is resumed; any other checkpoint at that path is refused with a ``ValueError``.
+    ``stop_at`` ends the run early after iteration ``stop_at`` (with a checkpoint), as an interruption
+    would.
     """
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
+    if not isinstance(model, nn.Module) or not any(p.requires_grad for p in model.parameters()):
+        raise ValueError("model must be a torch.nn.Module with at least one trainable parameter")
+    if stop_at is not None:
+        stop_at = positive_int(stop_at, "stop_at")
     rank, world = _distributed()
     device = next(model.parameters()).device
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
@@ -126,10 +206,16 @@ def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Calla
     hist = {"iter": [], "train_loss": [], "val_loss": [], "step_loss": [], "lr": []}
     start = 0
     path = Path(ckpt_path) if ckpt_path else None
+    fp = fingerprint(model, batch_fn, cfg.seed) if path is not None else None
     if path is not None and path.exists():
-        ck = torch.load(path, map_location=device, weights_only=False)
+        ck = _load(path, device)
         if ck["config"] != asdict(cfg):
             raise ValueError(f"checkpoint {path} was made with another configuration; remove it or change the path")
+        differ = [k for k in ("model", "init", "data") if (ck.get("fingerprint") or {}).get(k) != fp[k]]
+        if differ:
+            what = {"model": "model", "init": "initial weights (seed)", "data": "data"}
+            raise ValueError(f"checkpoint {path} was made with another {', '.join(what[k] for k in differ)}; "
+                             "remove it or change the path")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         gen.set_state(ck["batch_rng"])
@@ -147,7 +233,7 @@ def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Calla
             _save(path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "iter": it, "history": hist,
                          "batch_rng": gen.get_state(), "torch_rng": torch.get_rng_state(),
                          "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-                         "config": asdict(cfg)})
+                         "config": asdict(cfg), "fingerprint": fp})
 
     model.train()
     bar = tqdm(range(start, cfg.max_iters + 1), initial=start, total=cfg.max_iters + 1, disable=not progress or rank > 0)
