@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, Mapping
 
-__all__ = ["SCALES", "Preset", "PRESETS", "resolve_scale", "preset"]
+__all__ = ["SCALES", "Preset", "PRESETS", "FrozenDict", "freeze", "thaw", "resolve_scale", "preset"]
 
 #: The scale names, ``smoke`` (CPU, default) and ``full`` (the paper's settings, a GPU).
 SCALES = ("smoke", "full")
@@ -96,15 +95,68 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+class FrozenDict(dict):
+    """A read-only ``dict``: every mutating method raises ``TypeError`` (JSON-able, picklable)."""
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("preset values are read-only; build a new preset (or a plain dict copy) instead")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _readonly
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def freeze(value: Any) -> Any:
+    """A deep read-only copy: mappings become :class:`FrozenDict`, lists and tuples become tuples."""
+    if isinstance(value, Mapping):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """The plain-``dict``/``list`` copy of a frozen value (for JSON and provenance records)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Preset:
-    """The numbers of one chapter at one scale; read them as attributes (``P.widths``)."""
+    """The numbers of one chapter at one scale; read them as attributes (``P.widths``).
+
+    The values are frozen deeply (nested mappings are read-only, lists become tuples), so no
+    caller can change a preset, or :data:`PRESETS`, through it.
+    """
 
     chapter: str
     scale: str
     values: Mapping[str, Any] = field(repr=False)
 
+    def __post_init__(self):
+        for name in ("chapter", "scale"):
+            v = getattr(self, name)
+            if not isinstance(v, str) or not v:
+                raise ValueError(f"{name} must be a non-empty string, got {v!r}")
+        if not isinstance(self.values, Mapping) or not all(isinstance(k, str) for k in self.values):
+            raise TypeError(f"values must be a mapping with string keys, got {type(self.values).__name__}")
+        object.__setattr__(self, "values", freeze(self.values))
+
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "values":
+            raise AttributeError(name)
         try:
             return self.values[name]
         except KeyError:
@@ -112,11 +164,13 @@ class Preset:
 
     def as_dict(self) -> dict[str, Any]:
         """A plain dict (for provenance records), with the chapter and scale."""
-        return {"chapter": self.chapter, "scale": self.scale, **{k: v for k, v in self.values.items()}}
+        return {"chapter": self.chapter, "scale": self.scale, **thaw(self.values)}
 
 
 def resolve_scale(scale: str = "auto") -> str:
     """``"auto"`` → ``$GLU_SCALE`` or ``"smoke"``; any other value must be one of :data:`SCALES`."""
+    if not isinstance(scale, str):
+        raise ValueError(f"scale must be a string, one of {SCALES} or 'auto', got {scale!r}")
     if scale == "auto":
         scale = os.environ.get("GLU_SCALE", "smoke")
     if scale not in SCALES:
@@ -126,7 +180,7 @@ def resolve_scale(scale: str = "auto") -> str:
 
 def preset(chapter: str, scale: str = "auto") -> Preset:
     """The frozen :class:`Preset` of ``chapter`` at ``scale`` (see :func:`resolve_scale`)."""
-    if chapter not in PRESETS:
+    if not isinstance(chapter, str) or chapter not in PRESETS:
         raise ValueError(f"unknown chapter {chapter!r}; expected one of {sorted(PRESETS)}")
     s = resolve_scale(scale)
-    return Preset(chapter, s, MappingProxyType(dict(PRESETS[chapter][s])))
+    return Preset(chapter, s, PRESETS[chapter][s])  # Preset makes a deep read-only copy

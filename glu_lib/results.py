@@ -7,10 +7,13 @@ A result is one JSON file ``results/<name>.json`` holding ``{"provenance": ..., 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,7 +22,8 @@ import numpy as np
 from . import __version__
 from .config import Preset
 
-__all__ = ["results_dir", "provenance", "save_result", "load_result", "load_or_compute"]
+__all__ = ["results_dir", "provenance", "code_version", "check_writable", "save_result", "load_result",
+           "load_or_compute"]
 
 
 def results_dir() -> Path:
@@ -30,13 +34,43 @@ def results_dir() -> Path:
     return repo if repo.is_dir() else Path.cwd() / "results"
 
 
-def _git_sha() -> str:
+def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True,
+                             text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() if out.returncode == 0 else "unknown"
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _git_sha() -> str:
+    return _git("rev-parse", "HEAD") or "unknown"
+
+
+def _source_sha256() -> str:
+    """SHA-256 of the package's ``.py`` files (names and contents), as they are now."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _read_code_version() -> dict[str, Any]:
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    return {"git_sha": _git_sha(), "dirty": None if status is None else bool(status),
+            "source_sha256": _source_sha256()}
+
+
+#: The code version when this module was imported: the commit checked out, whether the package's tracked
+#: files differed from it, and a digest of the package's sources. Provenance records this loaded version,
+#: not the checkout at save time (which may have moved on during a long run).
+_LOADED = _read_code_version()
+
+
+def code_version() -> dict[str, Any]:
+    """The code version that was loaded: ``git_sha``, ``dirty`` (``None`` outside git) and
+    ``source_sha256``; ``changed_since_load`` says whether the package's sources differ now."""
+    return {**_LOADED, "changed_since_load": _source_sha256() != _LOADED["source_sha256"]}
 
 
 def _device() -> str:
@@ -48,11 +82,15 @@ def _device() -> str:
 
 
 def provenance(preset: Preset) -> dict[str, Any]:
-    """Where a result came from: git sha, UTC date, device, library and torch versions, the preset."""
+    """Where a result came from: git sha and dirty flag of the code that was loaded, UTC date, device,
+    library and torch versions, the preset."""
     import torch
 
+    code = code_version()
     return {
-        "git_sha": _git_sha(),
+        "git_sha": code["git_sha"],
+        "dirty": code["dirty"],
+        "code": code,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "device": _device(),
         "glu_lib": __version__,
@@ -73,22 +111,67 @@ def _plain(x):
     return x
 
 
-def save_result(name: str, data: dict, preset: Preset, directory: Path | None = None) -> Path:
-    """Write ``data`` (JSON-able; NumPy arrays become lists) with its provenance to ``<directory>/<name>.json``."""
-    if not name or "/" in name or name.startswith("."):
-        raise ValueError(f"invalid result name {name!r}")
-    path = Path(directory or results_dir()) / f"{name}.json"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+
+
+def _path(name: str, directory) -> Path:
+    """``<directory>/<name>.json`` for a plain file name (no folders, no leading dot)."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        raise ValueError(f"invalid result name {name!r}: use letters, digits, '_', '-', '+' and '.' only "
+                         "(no folders)")
+    return Path(directory or results_dir()) / f"{name}.json"
+
+
+def check_writable(directory: Path | None = None) -> Path:
+    """Create ``directory`` (default :func:`results_dir`) if needed and check that a file can be written
+    there; raise ``PermissionError`` naming it otherwise. Call it before a long run, not after."""
+    folder = Path(directory or results_dir())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise PermissionError(f"the results directory {folder} is not writable ({e.strerror or e}); set "
+                              "GLU_RESULTS_DIR or pass another directory") from e
+    return folder
+
+
+def save_result(name: str, data: dict, preset: Preset, directory: Path | None = None, *,
+                overwrite: bool = True) -> Path:
+    """Write ``data`` (JSON-able; NumPy arrays become lists) with its provenance to ``<directory>/<name>.json``.
+
+    The write is atomic (a unique temporary file, then a rename), so concurrent writers and interruptions
+    never leave a half file. With ``overwrite=False`` an existing result is never replaced
+    (``FileExistsError``).
+    """
+    path = _path(name, directory)
+    if not overwrite and path.exists():
+        raise FileExistsError(f"{path} exists; pass overwrite=True (the CLI: --overwrite) to replace it")
+    text = json.dumps({"provenance": provenance(preset), "data": _plain(data)}, indent=1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"provenance": provenance(preset), "data": _plain(data)}, indent=1))
-    tmp.replace(path)  # atomic: an interrupted write never leaves a half file
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
 def load_result(name: str, directory: Path | None = None) -> dict | None:
     """The stored ``{"provenance", "data"}`` of ``name``, or ``None`` when there is none."""
-    path = Path(directory or results_dir()) / f"{name}.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    path = _path(name, directory)
+    if not path.exists():
+        return None
+    try:
+        out = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"stored result {path} is unreadable or corrupt ({e}); delete it to recompute") from e
+    if not isinstance(out, dict) or not {"provenance", "data"} <= set(out):
+        raise ValueError(f"stored result {path} has no provenance/data; delete it to recompute")
+    return out
 
 
 def load_or_compute(name: str, compute: Callable[[], dict], preset: Preset, directory: Path | None = None) -> dict:

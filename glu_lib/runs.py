@@ -2,7 +2,8 @@
 
 ``python -m glu_lib.runs gpt --recipe cpu --ffn gelu swiglu`` trains each FFN kind with a recipe,
 checkpoints under ``--ckpt-dir`` (an interrupted run resumes), and stores the history with provenance
-as ``results/gpt_<recipe>_<ffn>.json``.
+as ``results/gpt_<recipe>_<ffn>_seed<seed>.json``. Stored results are never replaced unless
+``--overwrite`` is given; the choices and the results directory are checked before any training.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import torch
 from . import text
 from .config import Preset
 from .gpt import GPT, GPTConfig
-from .results import save_result
+from .kinds import KINDS
+from .results import _path, check_writable, results_dir, save_result
 from .train import TrainConfig, train
 
 __all__ = ["GPT_RECIPES", "gpt_recipe", "train_gpt"]
@@ -50,6 +52,10 @@ def train_gpt(ffn: str, recipe: str = "smoke", *, data_dir=None, ckpt_dir=None, 
               device: str = "cpu", progress: bool = False, return_model: bool = False) -> dict:
     """Train the GPT of ``recipe`` with FFN ``ffn`` on tiny-shakespeare; return its history and parameter count
     (and the trained model under ``"model"`` when ``return_model``)."""
+    if recipe not in GPT_RECIPES:  # checked before the corpus is read (or downloaded)
+        raise ValueError(f"unknown recipe {recipe!r}; expected one of {sorted(GPT_RECIPES)}")
+    if ffn not in KINDS:
+        raise ValueError(f"unknown ffn {ffn!r}; expected one of {sorted(KINDS)}")
     corpus = text.char_corpus(text.fetch(directory=data_dir).read_text())
     mcfg, tcfg, batch = gpt_recipe(recipe, ffn, corpus.vocab_size, seed)
     model = GPT(mcfg, seed=seed).to(device)
@@ -65,17 +71,30 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="what", required=True)
     g = sub.add_parser("gpt", help="train GPTs on tiny-shakespeare and store their histories")
     g.add_argument("--recipe", default="cpu", choices=sorted(GPT_RECIPES))
-    g.add_argument("--ffn", nargs="+", default=["gelu"])
+    g.add_argument("--ffn", nargs="+", default=["gelu"], choices=sorted(KINDS))
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--data-dir", default=None)
     g.add_argument("--ckpt-dir", default="checkpoints")
     g.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    g.add_argument("--results-dir", default=None, help="where results are stored (default: the repository's results/)")
+    g.add_argument("--overwrite", action="store_true", help="replace stored results of the same name")
     args = ap.parse_args(argv)
-    for ffn in args.ffn:
+    if args.seed < 0:
+        ap.error(f"--seed must be >= 0, got {args.seed}")
+    folder = Path(args.results_dir) if args.results_dir else results_dir()
+    names = {ffn: f"gpt_{args.recipe}_{ffn}_seed{args.seed}" for ffn in dict.fromkeys(args.ffn)}
+    existing = [str(_path(n, folder)) for n in names.values() if _path(n, folder).exists()]
+    if existing and not args.overwrite:
+        ap.error(f"stored results exist: {', '.join(existing)}; pass --overwrite to replace them")
+    try:
+        check_writable(folder)
+    except PermissionError as e:
+        ap.error(str(e))
+    for ffn, name in names.items():
         out = train_gpt(ffn, args.recipe, data_dir=args.data_dir, ckpt_dir=args.ckpt_dir, seed=args.seed,
                         device=args.device, progress=True)
         values = MappingProxyType({**GPT_RECIPES[args.recipe], "ffn": ffn, "seed": args.seed})
-        path = save_result(f"gpt_{args.recipe}_{ffn}_seed{args.seed}", out, Preset("gpt", args.recipe, values))
+        path = save_result(name, out, Preset("gpt", args.recipe, values), folder, overwrite=args.overwrite)
         print(f"{ffn}: final val loss {out['history']['val_loss'][-1]:.4f} -> {path}")
 
 

@@ -68,6 +68,8 @@ class TrainConfig:
             raise ValueError(f"grad_clip must be >= 0 (0 disables clipping), got {self.grad_clip!r}")
         if not 0 <= self.momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
+        if isinstance(self.betas, list):
+            object.__setattr__(self, "betas", tuple(self.betas))
         if (not isinstance(self.betas, tuple) or len(self.betas) != 2
                 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)):
             raise ValueError(f"betas must be a tuple of two numbers in [0, 1), got {self.betas!r}")
