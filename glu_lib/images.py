@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import pickle
 import tarfile
 import urllib.request
@@ -25,15 +26,45 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._checks import positive_int
+from ._checks import non_negative_int, positive_int
 
 __all__ = ["digits_images", "read_cifar10", "download_cifar10", "read_tiny_imagenet", "augment", "normalize",
-           "batch_fn", "CIFAR10_MEAN", "CIFAR10_STD"]
+           "batch_fn", "CIFAR10_MEAN", "CIFAR10_STD", "CIFAR10_MD5"]
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 _CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 _CIFAR_MD5 = "c58f30108f718f92721af3b95e74349a"
+#: MD5 checksums of the official CIFAR-10 Python batches (as published with the archive; torchvision
+#: checks the same values). :func:`read_cifar10` verifies a file before it unpickles it.
+CIFAR10_MD5 = {
+    "data_batch_1": "c99cafc152244af753f735de768cd75f",
+    "data_batch_2": "d4bba439e000b95fd0a9bffe97cbabec",
+    "data_batch_3": "54ebc095f3ab1f0389bbae665268c751",
+    "data_batch_4": "634d18415352ddfa80567beed471001a",
+    "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
+    "test_batch": "40351d587109b95175f43aff81a1287e",
+}
+
+
+def _md5(path: Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles plain containers and NumPy arrays only: any other class or function is refused."""
+
+    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        return super().find_class(module, name)
 
 
 def digits_images(test_fraction: float = 0.2, seed: int = 0) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
@@ -53,20 +84,67 @@ def digits_images(test_fraction: float = 0.2, seed: int = 0) -> dict[str, tuple[
     return {"train": (images[perm[:cut]], labels[perm[:cut]]), "test": (images[perm[cut:]], labels[perm[cut:]])}
 
 
-def read_cifar10(root: str | Path, train: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """CIFAR-10 from ``root/cifar-10-batches-py``: uint8 images (N, 3, 32, 32) and int64 labels."""
+def _read_cifar_batch(path: Path) -> tuple[np.ndarray, list[int]]:
+    """One verified batch file → images (N, 3, 32, 32) uint8 and labels; a ``ValueError`` naming the file."""
+    try:
+        with open(path, "rb") as f:
+            batch = _ArrayUnpickler(f, encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
+        raise ValueError(f"{path} is not a readable CIFAR-10 batch ({type(e).__name__}: {e})") from e
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise ValueError(f"{path} is not a CIFAR-10 batch: expected a dict with b'data' and b'labels'")
+    data, labels = np.asarray(batch[b"data"]), list(batch[b"labels"])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
+        raise ValueError(f"{path}: expected uint8 data (N, 3072) and N labels, got {data.dtype} {data.shape} "
+                         f"and {len(labels)} labels")
+    if not all(isinstance(v, (int, np.integer)) and 0 <= v < 10 for v in labels):
+        raise ValueError(f"{path}: labels must be integers 0-9")
+    return data.reshape(-1, 3, 32, 32), labels
+
+
+def read_cifar10(root: str | Path, train: bool = True, *,
+                 checksums: dict[str, str] = CIFAR10_MD5) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIFAR-10 from ``root/cifar-10-batches-py``: uint8 images (N, 3, 32, 32) and int64 labels.
+
+    Every batch file is checked against ``checksums`` (MD5, default :data:`CIFAR10_MD5`) before it is
+    read, and it is unpickled with an unpickler that builds NumPy arrays and plain containers only.
+    """
     folder = Path(root) / "cifar-10-batches-py"
     names = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
-    missing = [n for n in names if not (folder / n).exists()]
+    missing = [n for n in names if not (folder / n).is_file()]
     if missing:
         raise FileNotFoundError(f"CIFAR-10 batches {missing} not found in {folder}; see download_cifar10")
     data, labels = [], []
     for n in names:
-        with open(folder / n, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
-        data.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
-        labels.extend(batch[b"labels"])
+        if n not in checksums:
+            raise ValueError(f"checksums has no entry for {n!r}")
+        digest = _md5(folder / n)
+        if digest != checksums[n]:
+            raise ValueError(f"{folder / n} has MD5 {digest}, expected {checksums[n]}: the file is corrupt or "
+                             "not the official batch; delete the folder and download it again")
+        x, y = _read_cifar_batch(folder / n)
+        data.append(x)
+        labels.extend(int(v) for v in y)
     return torch.from_numpy(np.concatenate(data)), torch.tensor(labels, dtype=torch.int64)
+
+
+def _safe_extract(archive: Path, root: Path) -> None:
+    """Unpack ``archive`` into ``root``, refusing members that would land outside ``root``, links and
+    special files: tarfile's ``"data"`` filter where Python has it, the same checks by hand otherwise."""
+    try:
+        with tarfile.open(archive) as t:
+            if hasattr(tarfile, "data_filter"):
+                t.extractall(root, filter="data")
+                return
+            top = Path(root).resolve()
+            for m in t.getmembers():
+                target = (top / m.name).resolve()
+                if not (m.isfile() or m.isdir()) or os.path.isabs(m.name) or (target != top and top not in target.parents):
+                    raise ValueError(f"{archive}: refusing to unpack {m.name!r} (outside the folder, a link or a "
+                                     "special file)")
+            t.extractall(root)
+    except tarfile.TarError as e:
+        raise ValueError(f"{archive}: refusing to unpack it ({type(e).__name__}: {e})") from e
 
 
 def download_cifar10(root: str | Path) -> Path:
@@ -81,17 +159,25 @@ def download_cifar10(root: str | Path) -> Path:
             f.write(r.read())
     except OSError as e:
         raise FileNotFoundError(f"could not download CIFAR-10 from {_CIFAR_URL}: {e}") from e
-    if hashlib.md5(archive.read_bytes()).hexdigest() != _CIFAR_MD5:
+    if _md5(archive) != _CIFAR_MD5:
         raise ValueError(f"{archive} has the wrong MD5 checksum")
-    with tarfile.open(archive) as t:
-        t.extractall(root, filter="data")
+    _safe_extract(archive, root)
     return root
 
 
 def _read_jpegs(paths) -> torch.Tensor:
     from PIL import Image
 
-    return torch.from_numpy(np.stack([np.asarray(Image.open(p).convert("RGB")) for p in paths])).permute(0, 3, 1, 2)
+    arrays = []
+    for p in paths:
+        try:
+            with Image.open(p) as im:
+                arrays.append(np.asarray(im.convert("RGB")))
+        except (OSError, ValueError, SyntaxError) as e:  # PIL: missing, truncated or not an image
+            raise ValueError(f"image {p} is missing, truncated or unreadable ({e})") from e
+        if arrays[-1].shape != arrays[0].shape:
+            raise ValueError(f"image {p} has size {arrays[-1].shape[:2]}, the first image {arrays[0].shape[:2]}")
+    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
 
 
 def read_tiny_imagenet(root: str | Path, split: str = "train") -> tuple[torch.Tensor, torch.Tensor, list[str]]:
@@ -110,8 +196,19 @@ def read_tiny_imagenet(root: str | Path, split: str = "train") -> tuple[torch.Te
     if split == "train":
         items = [(p, index[c]) for c in classes for p in sorted((root / "train" / c / "images").glob("*.JPEG"))]
     else:
-        lines = (root / "val" / "val_annotations.txt").read_text().splitlines()
-        items = [(root / "val" / "images" / f, index[c]) for f, c, *_ in (ln.split("\t") for ln in lines if ln.strip())]
+        ann = root / "val" / "val_annotations.txt"
+        if not ann.is_file():
+            raise FileNotFoundError(f"{ann} not found: expected the tiny-imagenet-200 folder layout")
+        items = []
+        for no, ln in enumerate(ann.read_text().splitlines(), 1):
+            if not ln.strip():
+                continue
+            fields = ln.split("\t")
+            if len(fields) < 2:
+                raise ValueError(f"{ann}, line {no}: expected '<file>\\t<class id>\\t...', got {ln!r}")
+            if fields[1] not in index:
+                raise ValueError(f"{ann}, line {no}: class {fields[1]!r} is not a folder of {root / 'train'}")
+            items.append((root / "val" / "images" / fields[0], index[fields[1]]))
     if not items:
         raise FileNotFoundError(f"no images found for split {split!r} under {root}")
     paths, labels = zip(*items)
@@ -119,11 +216,30 @@ def read_tiny_imagenet(root: str | Path, split: str = "train") -> tuple[torch.Te
 
 
 def normalize(images: torch.Tensor, mean, std) -> torch.Tensor:
-    """uint8 images → float32 in [0, 1] → ``(x − mean)/std`` per channel."""
-    x = images.float() / 255.0
-    mean = torch.tensor(mean, dtype=x.dtype).view(1, -1, 1, 1)
-    std = torch.tensor(std, dtype=x.dtype).view(1, -1, 1, 1)
-    return (x - mean) / std
+    """Images → float in [0, 1] → ``(x − mean)/std`` per channel.
+
+    uint8 images (0–255) are divided by 255; floating images must already be in [0, 1] (they are not
+    divided again). ``mean`` and ``std`` have one entry per channel (or one for all); ``std > 0``.
+    """
+    if not torch.is_tensor(images) or images.ndim != 4:
+        raise ValueError(f"images must be a tensor (N, C, H, W), got {getattr(images, 'shape', type(images))}")
+    if images.dtype == torch.uint8:
+        x = images.float() / 255.0
+    elif images.is_floating_point():
+        x = images
+        if x.numel() and not (float(x.min()) >= 0.0 and float(x.max()) <= 1.0):
+            raise ValueError("floating images must lie in [0, 1] (pass uint8 images for 0-255 values)")
+    else:
+        raise ValueError(f"images must be uint8 (0-255) or floating point in [0, 1], got {images.dtype}")
+    mean = torch.as_tensor(mean, dtype=x.dtype).flatten()
+    std = torch.as_tensor(std, dtype=x.dtype).flatten()
+    C = x.shape[1]
+    for name, v in (("mean", mean), ("std", std)):
+        if len(v) not in (1, C) or not torch.isfinite(v).all():
+            raise ValueError(f"{name} must hold 1 or {C} finite values (one per channel), got {v.tolist()}")
+    if not (std > 0).all():
+        raise ValueError(f"std must be positive, got {std.tolist()}")
+    return (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
 
 
 def augment(images: torch.Tensor, generator: torch.Generator, mean, std, *, pad: int = 4, flip: bool = True,
@@ -133,6 +249,9 @@ def augment(images: torch.Tensor, generator: torch.Generator, mean, std, *, pad:
     2–33 %, aspect ratio 0.3–3.3, erased to 0, as torchvision's ``RandomErasing``)."""
     if images.ndim != 4:
         raise ValueError(f"expected a batch (N, C, H, W), got shape {tuple(images.shape)}")
+    pad = non_negative_int(pad, "pad")
+    if not (isinstance(erase_p, (int, float)) and 0 <= erase_p <= 1):
+        raise ValueError(f"erase_p must be a probability in [0, 1], got {erase_p!r}")
     N, C, H, W = images.shape
     x = normalize(images, mean, std)
     if pad:
@@ -162,6 +281,13 @@ def batch_fn(splits: dict, batch_size: int, mean, std, *, train_augment: bool = 
     """A ``batch_fn(split, generator)`` over ``{"train": (images, labels), "val": (images, labels)}``:
     random batches, augmented for ``"train"`` when ``train_augment``, normalised otherwise."""
     batch_size = positive_int(batch_size, "batch_size")
+    for split in ("train", "val"):
+        if split not in splits:
+            raise ValueError(f"splits must have a {split!r} entry (images, labels); got {sorted(splits)}")
+        x, y = splits[split]
+        if len(x) != len(y) or len(y) == 0:
+            raise ValueError(f"split {split!r} needs as many labels as images (at least one), got {len(x)} and "
+                             f"{len(y)}")
 
     def draw(split, gen):
         images, labels = splits[split]
