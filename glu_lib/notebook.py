@@ -14,6 +14,10 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     """Seed Python, NumPy and torch; return a NumPy ``Generator`` for explicit use."""
     import torch
 
+    from ._checks import non_negative_int
+
+    if non_negative_int(seed, "seed") >= 2**32:
+        raise ValueError(f"seed must be below 2**32, got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -29,6 +33,9 @@ def device() -> str:
 
 def sig(x: float, digits: int = 3) -> str:
     """``x`` rounded to ``digits`` significant digits, as text (stable across machines)."""
+    from ._checks import positive_int
+
+    digits = positive_int(digits, "digits")
     x = float(x)
     if x == 0 or not math.isfinite(x):
         return str(x)

@@ -333,6 +333,8 @@ def digits_inputs(n: int | None = None, seed: int = 0, *, center: bool = True, s
     if center:
         X = X - X.mean(axis=0)
     d = X.shape[1]
+    if center and len(X) < 2:  # one centred image is all zeros: the scaling below would give NaN
+        raise ValueError("center=True needs n >= 2 images (one centred image is zero); pass center=False")
     X = X * math.sqrt(d / np.mean(np.sum(X * X, axis=1)))
     if sphere:
         X *= math.sqrt(d) / np.linalg.norm(X, axis=1, keepdims=True)

@@ -77,21 +77,34 @@ class CharCorpus:
         return len(self.chars)
 
     def encode(self, text: str) -> np.ndarray:
+        """The ids of ``text`` (uint16, or uint32 for a vocabulary above 65,536 symbols)."""
         index = {c: i for i, c in enumerate(self.chars)}
-        return np.array([index[c] for c in text], dtype=np.uint16)
+        unknown = sorted(set(text) - set(index))
+        if unknown:
+            raise ValueError(f"characters {unknown[:5]!r} are not in the vocabulary of this corpus")
+        return np.array([index[c] for c in text], dtype=_id_dtype(len(self.chars)))
 
     def decode(self, ids) -> str:
-        return "".join(self.chars[int(i)] for i in ids)
+        ids = [int(i) for i in ids]
+        bad = [i for i in ids if not 0 <= i < len(self.chars)]
+        if bad:
+            raise ValueError(f"ids {bad[:5]} are outside the vocabulary (0 to {len(self.chars) - 1})")
+        return "".join(self.chars[i] for i in ids)
+
+
+def _id_dtype(vocab_size: int):
+    """The smallest unsigned type that holds ids below ``vocab_size``: uint16 up to 65,536 symbols."""
+    return np.uint16 if vocab_size <= 1 << 16 else np.uint32
 
 
 def char_corpus(text: str, train_fraction: float = 0.9) -> CharCorpus:
     """Encode ``text`` with its sorted character set and split it: the first 90% trains, the rest validates."""
-    if not text:
-        raise ValueError("the text is empty")
-    if not 0 < train_fraction < 1:
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"text must be a non-empty string, got {type(text).__name__} of length {len(text or '')}")
+    if not (isinstance(train_fraction, (int, float)) and 0 < train_fraction < 1):
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
     chars = "".join(sorted(set(text)))
-    lut = np.zeros(max(map(ord, chars)) + 1, dtype=np.uint16)
+    lut = np.zeros(max(map(ord, chars)) + 1, dtype=_id_dtype(len(chars)))
     lut[[ord(c) for c in chars]] = np.arange(len(chars))
     ids = lut[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
     cut = int(len(ids) * train_fraction)
@@ -102,6 +115,11 @@ def get_batch(data: np.ndarray, block_size: int, batch_size: int, generator: tor
               device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Random windows of ``data``: inputs (B, T) and next-character targets (B, T), positions drawn from ``generator``."""
     block_size, batch_size = positive_int(block_size, "block_size"), positive_int(batch_size, "batch_size")
+    if not isinstance(data, np.ndarray) or data.ndim != 1 or data.dtype.kind not in "ui":
+        raise ValueError(f"data must be a 1-D NumPy array of integer token ids, got "
+                         f"{getattr(data, 'dtype', type(data).__name__)} of shape {getattr(data, 'shape', None)}")
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
     if len(data) <= block_size:
         raise ValueError(f"data of length {len(data)} is too short for block_size {block_size}")
     ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
@@ -150,6 +168,13 @@ def write_token_file(texts, encode, path: str | os.PathLike, max_tokens: int, eo
 
 def read_token_file(path: str | os.PathLike) -> np.ndarray:
     """The uint16 token ids of a token file, memory-mapped (usable with :func:`get_batch`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"token file {path} not found")
+    size = path.stat().st_size
+    if size == 0 or size % 2:
+        raise ValueError(f"token file {path} has {size} bytes: expected a non-empty file of uint16 ids (an even "
+                         "size); it is empty or truncated, write it again")
     return np.memmap(path, dtype=np.uint16, mode="r")
 
 

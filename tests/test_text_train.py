@@ -133,3 +133,35 @@ def test_token_file_roundtrip(tmp_path):
     assert torch.equal(x[:, 1:], y[:, :-1])
     with pytest.raises(ValueError, match="uint16"):
         text.write_token_file(["a"], lambda s: [70000], tmp_path / "u.bin", max_tokens=5)
+
+
+def test_large_vocabularies_keep_their_ids():
+    big = "".join(chr(0x4E00 + i) for i in range(70_000) if not 0xD800 <= 0x4E00 + i < 0xE000)
+    c = text.char_corpus(big + big)
+    assert c.vocab_size > 65_536 and c.train.dtype == np.uint32
+    assert int(c.train.max()) == c.vocab_size - 1  # no wrap-around at 65,536
+    assert c.decode(c.train[:50]) == big[:50] and c.decode(c.encode(big[-3:])) == big[-3:]
+    assert text.char_corpus(TOY).train.dtype == np.uint16  # small vocabularies stay compact
+    x, y = text.get_batch(c.train, 8, 2, torch.Generator().manual_seed(0))
+    assert int(x.max()) < c.vocab_size
+
+
+def test_text_reader_errors(tmp_path):
+    c = text.char_corpus(TOY)
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        c.encode("xyz!")
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        c.decode([0, 999])
+    with pytest.raises(ValueError, match="text must be"):
+        text.char_corpus(None)
+    (tmp_path / "empty.bin").write_bytes(b"")
+    (tmp_path / "odd.bin").write_bytes(b"\x01\x00\x02")
+    for name in ("empty.bin", "odd.bin"):
+        with pytest.raises(ValueError, match=name):
+            text.read_token_file(tmp_path / name)
+    with pytest.raises(FileNotFoundError, match="missing.bin"):
+        text.read_token_file(tmp_path / "missing.bin")
+    with pytest.raises(ValueError, match="integer token ids"):
+        text.get_batch(np.linspace(0, 1, 100), 4, 2, torch.Generator())
+    with pytest.raises(TypeError, match="Generator"):
+        text.get_batch(c.train, 4, 2, 0)
