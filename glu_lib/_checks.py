@@ -31,10 +31,20 @@ def finite_float(value, name: str) -> float:
 
 
 def as_matrix(X, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a finite float64 array of shape (n, d) with n, d >= 1."""
+    """Return ``X`` as a finite float64 array of shape (n, d) with n, d >= 1 (complex or non-numeric input is
+    refused, not converted)."""
     if hasattr(X, "detach"):  # a torch tensor
         X = X.detach().cpu().numpy()
-    X = np.asarray(X, dtype=np.float64)
+    try:
+        raw = np.asarray(X)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name} must be a real numeric array ({e})") from None
+    if np.iscomplexobj(raw):  # float64 would silently drop the imaginary part
+        raise ValueError(f"{name} is complex; only real inputs are supported")
+    try:
+        X = raw.astype(np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name} must be a real numeric array ({e})") from None
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} must be a non-empty 2-D array (n samples, d features), got shape {X.shape}")
     if not np.all(np.isfinite(X)):

@@ -17,7 +17,7 @@ import torch
 from . import text
 from .config import Preset
 from .gpt import GPT, GPTConfig
-from .kinds import KINDS
+from .kinds import KINDS, get_kind
 from .results import _path, check_writable, results_dir, save_result
 from .train import TrainConfig, train
 
@@ -43,6 +43,7 @@ def gpt_recipe(recipe: str, ffn: str, vocab_size: int, seed: int = 0) -> tuple[G
     """The model config, training config and batch size of ``recipe`` with the FFN kind ``ffn``."""
     if recipe not in GPT_RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; expected one of {sorted(GPT_RECIPES)}")
+    get_kind(ffn)  # a clear error for an unknown FFN kind, before any model is built
     r = GPT_RECIPES[recipe]
     return (GPTConfig(vocab_size=vocab_size, ffn=ffn, **r["model"]), TrainConfig(seed=seed, **r["train"]),
             r["batch_size"])

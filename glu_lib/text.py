@@ -182,6 +182,7 @@ def fineweb_token_file(path: str | os.PathLike, max_tokens: int, *, dataset: str
                        subset: str = "sample-10BT") -> int:
     """Stream FineWeb-Edu and write its GPT-2 BPE tokens (tiktoken) to ``path`` (online only; needs the
     ``datasets`` and ``tiktoken`` packages). Returns the number of tokens written."""
+    max_tokens = positive_int(max_tokens, "max_tokens")  # checked before the packages are needed
     import tiktoken
     from datasets import load_dataset
 

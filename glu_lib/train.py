@@ -83,6 +83,9 @@ class TrainConfig:
 
 def learning_rate(it: int, cfg: TrainConfig) -> float:
     """Linear warmup for ``warmup_iters``, then cosine decay to ``min_lr`` at ``lr_decay_iters`` (nanoGPT's rule)."""
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
+    it = non_negative_int(it, "it")
     if cfg.schedule == "constant":
         return cfg.lr
     decay_iters = cfg.lr_decay_iters or cfg.max_iters
@@ -97,6 +100,8 @@ def learning_rate(it: int, cfg: TrainConfig) -> float:
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     """AdamW with weight decay on matrices only (as nanoGPT), or SGD with momentum and the same decay rule."""
     params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameter (all have requires_grad=False)")
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     if cfg.optimizer == "adamw":
