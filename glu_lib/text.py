@@ -100,7 +100,7 @@ def _id_dtype(vocab_size: int):
 def char_corpus(text: str, train_fraction: float = 0.9) -> CharCorpus:
     """Encode ``text`` with its sorted character set and split it: the first 90% trains, the rest validates."""
     if not isinstance(text, str) or not text:
-        raise ValueError(f"text must be a non-empty string, got {type(text).__name__} of length {len(text or '')}")
+        raise ValueError(f"text must be a non-empty string, got {text!r:.40}")
     if not (isinstance(train_fraction, (int, float)) and 0 < train_fraction < 1):
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
     chars = "".join(sorted(set(text)))

@@ -513,6 +513,8 @@ CASES = [
                                                         _file(b"abc").parent), "SHA-256"),
     Case("text.fetch: missing, no download", lambda: text.fetch(directory=_tmpdir(), download=False), "missing"),
     Case("text.char_corpus: empty", lambda: text.char_corpus(""), "text must"),
+    Case("text.char_corpus: bytes", lambda: text.char_corpus(b"abc"), "text must"),
+    Case("text.char_corpus: int", lambda: text.char_corpus(5), "text must"),
     Case("text.char_corpus: fraction", lambda: text.char_corpus("abc", 1.0), "train_fraction"),
     Case("text.char_corpus: > 65,536 symbols", lambda: text.char_corpus(
         "".join(chr(0x10000 + i) for i in range(70_000)) * 2), "", lambda c: int(c.train.max()) == c.vocab_size - 1),
