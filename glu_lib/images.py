@@ -139,7 +139,8 @@ def _safe_extract(archive: Path, root: Path) -> None:
             top = Path(root).resolve()
             for m in t.getmembers():
                 target = (top / m.name).resolve()
-                if not (m.isfile() or m.isdir()) or os.path.isabs(m.name) or (target != top and top not in target.parents):
+                outside = os.path.isabs(m.name) or (target != top and top not in target.parents)
+                if outside or not (m.isfile() or m.isdir()):
                     raise ValueError(f"{archive}: refusing to unpack {m.name!r} (outside the folder, a link or a "
                                      "special file)")
             t.extractall(root)
