@@ -413,8 +413,8 @@ if stored is not None:
     runs["stored full"] = stored["data"]
 if stored is not None:
     prov = stored["provenance"]
-    print(f"stored full-scale run: commit {prov['git_sha'][:7]}, {prov['date'][:10]}, "
-          f"{prov['device']}, torch {prov['torch']}")
+    print(f"stored full-scale run: commit {prov['git_sha'][:7]}, {prov['date'][:10]},")
+    print(f"  {prov['device']}, torch {prov['torch']}")
 for name, r in runs.items():
     print(f"{name}:")
     for k in KINDS:

@@ -588,7 +588,7 @@ ax.loglog(dims, ratio["expected", "sphere"].mean(1), "s-", color="0.55", ms=3,
 ax.loglog(dims, ratio["theory"][:, 0], ":", color="k", label="theory")
 ax.loglog(dims, dims * rg[-1] / dims[-1], color="grey", lw=0.8, label="∝ d")
 ax.set(xlabel="input dimension d", ylabel="κ(K) / κ(K̃)")
-ax.legend(fontsize=8, loc="upper left")
+ax.legend(fontsize=8, loc="lower right")
 for ax, RR, TT, x, xl in ((axes[1], RN, THN, np.array(P.ns), "samples n"),
                           (axes[2], RM, THM, np.array(P.widths), "nominal width m")):
     for k in PAIR:
@@ -599,15 +599,15 @@ for ax, RR, TT, x, xl in ((axes[1], RN, THN, np.array(P.ns), "samples n"),
         ax.loglog(x, TT[k], ":", color=st["color"], lw=1.5)
     ax.set(xlabel=xl, ylabel="κ", xticks=x[::2], xticklabels=[str(v) for v in x[::2]])
     ax.minorticks_off()
-axes[1].legend(fontsize=8, loc="upper left")
+axes[1].legend(fontsize=8, loc="lower right")
 plt.show()
 
 # %%
 kn = {k: analysis.loglog_slope(P.ns, RN["expected"][k]["kappa"].mean(1)) for k in PAIR}
 kn_th = {k: analysis.loglog_slope(P.ns, THN[k]) for k in PAIR}
 km = {k: RM["expected"][k]["kappa"].mean(1) for k in PAIR}
-print(f"slope of log kappa against log n (d={P.n_dim}):",
-      ", ".join(f"{k} {kn[k]:.2f} (theory {kn_th[k]:.2f})" for k in PAIR))
+print(f"slope of log kappa against log n (d={P.n_dim}):")
+print("  " + ", ".join(f"{k} {kn[k]:.2f} (theory {kn_th[k]:.2f})" for k in PAIR))
 print("kappa at the two widest m, relative change:",
       ", ".join(f"{k} {abs(v[-1] / v[-2] - 1):.3f}" for k, v in km.items()))
 assert all(0.5 < slopes[("expected", "gaussian"), "all"] < 1.3 for _ in (0,))
