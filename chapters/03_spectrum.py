@@ -62,7 +62,8 @@
 # **Scales.** The committed notebook runs at the smoke scale (printed below). The full preset
 # ($n = 4096$, $d$ up to 2048, $m = 16384$) ran on a 2-core CPU; its numbers are stored in
 # `results/` and shown beside the live ones at the end. To fit the CPU it uses 2 seeds instead
-# of 8 (1 for the finite networks), at the intended sizes.
+# of 8 (1 for the finite networks, whose $n$-sweep also stops at 4096), at the intended
+# sizes.
 
 # %% tags=["remove-cell"]
 # On Colab only: install the book's library at the release this notebook belongs to.
@@ -409,7 +410,7 @@ plt.show()
 #   falls with $d$, as predicted.
 # - **$\lambda_{\min}$.** Both rise with $d$. Above $d\approx\sqrt{2n}$ the GLU kernel's is the
 #   larger one, although the GLU net has half as many units. **Below it the gate lowers
-#   $\lambda_{\min}$**, by a factor of up to about ten at the smallest $d$ (printed below): the
+#   $\lambda_{\min}$**, by a factor of 5 to 30 at the smallest $d$ (printed below): the
 #   theorem's $\lambda_{\min}(\tilde K)\ge\lambda_{\min}(K)$ holds only for $d\gtrsim\sqrt{2n}$.
 #   For the ReGLU kernel the theory is too high on Gaussian inputs (see the sphere below):
 #   $\tilde K$ scales with $\|x_i\|^2\|x_j\|^2$, and the Gaussian norms
