@@ -11,7 +11,7 @@ from .ntk import empirical_ntk
 
 __all__ = [
     "width_convergence", "loglog_slope", "eq5_error_grid", "ntk_cosines", "gradient_angle_check",
-    "off_diagonal_ratio", "teaser_kernels",
+    "off_diagonal_ratio", "teaser_kernels", "log_wall_seconds",
 ]
 
 
@@ -112,3 +112,27 @@ def teaser_kernels(n: int = 50, d: int = 100, width: int = 400, seed: int = 0, p
     X = rng.standard_normal((n, d))
     K, K_glu = (empirical_ntk(two_layer(k, d, width, seed=seed), X) for k in pair)
     return {"X": X, "K": K, "K_glu": K_glu, "K_eq5": K * (X @ X.T) / d}
+
+
+def log_wall_seconds(path, max_gap: float = 900.0) -> float:
+    """Compute time recorded in a progress log whose lines start with ``HH:MM:SS``.
+
+    Sums the gaps between consecutive time stamps (across midnight), leaving out gaps longer than
+    ``max_gap`` seconds (the log of a run that was stopped and resumed later). Lines without a
+    time stamp are skipped. Raises ``FileNotFoundError`` for a missing file.
+    """
+    import re
+
+    stamps = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            mt = re.match(r"(\d\d):(\d\d):(\d\d)\s", line)
+            if mt:
+                h, m, s = (int(g) for g in mt.groups())
+                stamps.append(3600 * h + 60 * m + s)
+    total = 0.0
+    for a, b in zip(stamps, stamps[1:]):
+        gap = (b - a) % 86400
+        if gap <= max_gap:
+            total += gap
+    return float(total)

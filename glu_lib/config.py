@@ -74,23 +74,30 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "analytic_ntk": {
         "smoke": dict(n=24, d=16, widths=(64, 256, 1024, 4096, 16384), seeds=3,
                       eq5_d=(4, 8, 16, 32, 64), eq5_m=(100, 1000, 10000, 100000), eq5_n=64,
-                      angle_n=50, angle_d=100, angle_width=400),
+                      angle_n=50, angle_d=100, angle_width=400,
+                      angle_widths=(400, 4000, 40000)),
         "full": dict(n=100, d=100, widths=(256, 1024, 4096, 16384, 65536, 262144), seeds=8,
                      eq5_d=(4, 8, 16, 32, 64, 128, 256, 512), eq5_m=(100, 1000, 10000, 100000, 1000000), eq5_n=300,
-                     angle_n=50, angle_d=100, angle_width=400),
+                     angle_n=50, angle_d=100, angle_width=400,
+                     angle_widths=(400, 4000, 40000)),  # as smoke: cheap, same numbers
     },
     "spectrum": {
         "smoke": dict(teaser_n=50, teaser_d=100, teaser_width=400,
                       exp_n=512, exp_dims=(16, 64, 256), exp_width=4096,
-                      n=512, dims=(8, 16, 32, 64, 128, 256), width=4096, seeds=3, fit_from=16,
-                      n_dim=32, ns=(128, 256, 512, 1024), m_n=512, m_dim=32, widths=(64, 256, 1024, 4096, 16384),
-                      dist_n=1024, dist_d=128, real_n=1024, act_n=512, act_d=64),
+                      n=512, dims=(8, 16, 32, 64, 128, 256), width=4096, seeds=3, emp_seeds=3, fit_from=16,
+                      n_dim=32, ns=(128, 256, 512, 1024), emp_ns=(128, 256, 512, 1024), m_n=512, m_dim=32, widths=(64, 256, 1024, 4096, 16384),
+                      dist_n=1024, dist_d=128, real_n=1024, act_n=512, act_d=64,
+                      map_ns=(128, 256, 512), map_dims=(4, 8, 12, 16, 24, 32, 48, 64, 128)),
         "full": dict(teaser_n=50, teaser_d=100, teaser_width=400,
                      exp_n=2048, exp_dims=(16, 64, 256, 1024), exp_width=16384,
-                     n=4096, dims=(8, 16, 32, 64, 128, 256, 512, 1024, 2048), width=16384, seeds=8, fit_from=16,
+                     # 2 seeds (1 for finite nets) instead of 8: the CPU budget; sizes are the intended ones
+                     n=4096, dims=(8, 16, 32, 64, 128, 256, 512, 1024, 2048), width=16384, seeds=2,
+                     emp_seeds=1, fit_from=16,
                      n_dim=128, ns=(256, 512, 1024, 2048, 4096, 8192), m_n=2048, m_dim=128,
+                     emp_ns=(256, 512, 1024, 2048, 4096),  # finite nets: CPU budget
                      widths=(64, 256, 1024, 4096, 16384, 65536),
-                     dist_n=4096, dist_d=512, real_n=1797, act_n=2048, act_d=256),
+                     dist_n=4096, dist_d=512, real_n=1797, act_n=2048, act_d=256,
+                     map_ns=(256, 512, 1024, 2048), map_dims=(4, 8, 12, 16, 24, 32, 48, 64, 128, 256)),
     },
 }
 

@@ -203,20 +203,57 @@ def assemble_ntk(E_phi, E_dphi, G, d: int, width: int, gated: bool) -> np.ndarra
     return m * ((sv2 + sp2) * E_phi * G + sv2 * sp2 * E_dphi * G * G)
 
 
+def _real_inputs(X, name: str):
+    if np.iscomplexobj(X) or (hasattr(X, "is_complex") and X.is_complex()):
+        raise ValueError(f"{name} must be real; the kernels are defined for real inputs "
+                         "(casting would drop the imaginary part)")
+
+
+#: Inputs whose largest entry lies outside this range are rescaled by a power of two (exactly) before
+#: the homogeneous kernels are evaluated, so that ``XXᵀ`` neither overflows nor underflows.
+_SAFE_RANGE = (2.0**-100, 2.0**100)
+
+
 def expected_ntk(X, kind: str, width: int, X2=None) -> np.ndarray:
     """Expected NTK of a two-layer net of ``kind`` with ``width`` hidden units (Eq. 3 / Eq. 4).
 
     ``X`` has shape (n, d), ``X2`` (n2, d) (default ``X``); returns a float64 array (n, n2).
     ``width`` is the number of hidden units actually used (``model.width``; for a
     parameter-matched GLU net that is :func:`glu_lib.models.matched_width` of the nominal width).
+
+    The ReLU and bilinear kernels are homogeneous in the inputs (degree 2 for Eq. 3, 4 for Eq. 4),
+    so inputs of extreme magnitude are rescaled exactly by a power of two and the result scaled
+    back; a ``ValueError`` is raised when the kernel itself does not fit in float64.
     """
     k = get_kind(kind)
     m = positive_int(width, "width")
+    _real_inputs(X, "X")
+    if X2 is not None:
+        _real_inputs(X2, "X2")
     X, X2 = matrix_pair(X, X2)
-    if k.activation == "relu":
-        return _relu_ntk_inplace(X, X2, m, k.gated)
-    E, Ed = dual_kernels(X, X2, k.activation)
-    return assemble_ntk(E, Ed, X @ X2.T, X.shape[1], m, k.gated)
+    top = max(np.abs(X).max(), np.abs(X2).max())
+    if k.activation in ("relu", "identity"):
+        shift = 0
+        if top > 0 and not (_SAFE_RANGE[0] <= top <= _SAFE_RANGE[1]):
+            shift = -math.frexp(top)[1]  # X·2^shift has its largest entry in [1/2, 1)
+            same = X2 is X
+            X = np.ldexp(X, shift)
+            X2 = X if same else np.ldexp(X2, shift)
+        if k.activation == "relu":
+            K = _relu_ntk_inplace(X, X2, m, k.gated)
+        else:
+            E, Ed = dual_kernels(X, X2, k.activation)
+            K = assemble_ntk(E, Ed, X @ X2.T, X.shape[1], m, k.gated)
+        if shift:
+            with np.errstate(over="ignore", under="ignore"):
+                K = np.ldexp(K, -(4 if k.gated else 2) * shift)
+    else:
+        E, Ed = dual_kernels(X, X2, k.activation)
+        K = assemble_ntk(E, Ed, X @ X2.T, X.shape[1], m, k.gated)
+    if not np.all(np.isfinite(K)):
+        raise ValueError(f"the {kind} kernel of these inputs overflows float64 (largest input entry "
+                         f"{top:.3g}); normalise the inputs")
+    return K
 
 
 def _relu_ntk_inplace(X, X2, m: int, gated: bool) -> np.ndarray:

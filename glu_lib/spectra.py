@@ -19,6 +19,7 @@ El Karoui (2010) style expansion of the ReLU kernels around orthogonal inputs wi
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
@@ -35,6 +36,7 @@ __all__ = [
     "spectrum",
     "extreme_eigenvalues",
     "condition_number",
+    "kappa_from_extremes",
     "RHO",
     "relu_profile",
     "taylor_coefficients",
@@ -61,6 +63,9 @@ class IllConditionedWarning(UserWarning):
 
 
 def _square_symmetric(K, rtol: float = 1e-10) -> np.ndarray:
+    if np.iscomplexobj(K) or (hasattr(K, "is_complex") and K.is_complex()):
+        raise ValueError("K must be a real matrix; for a complex Hermitian matrix use numpy.linalg.eigvalsh "
+                         "(casting to float64 would drop the imaginary part)")
     K = as_matrix(K, "K")
     if K.shape[0] != K.shape[1]:
         raise ValueError(f"K must be a square matrix, got shape {K.shape}")
@@ -88,17 +93,33 @@ def extreme_eigenvalues(K) -> tuple[float, float]:
 def condition_number(K, *, warn: bool = True) -> float:
     """``κ(K) = λmax/λmin`` of a symmetric positive semi-definite K, in float64.
 
-    Raises ``ValueError`` for non-square, non-symmetric or non-finite input and for ``λmax ≤ 0``.
-    When ``λmin ≤ 1e-12·λmax`` the smallest eigenvalue is at rounding level and κ cannot be
-    trusted: an :class:`IllConditionedWarning` is issued (unless ``warn=False``) and, if
-    ``λmin ≤ 0``, ``inf`` is returned.
+    Raises ``ValueError`` for non-square, non-symmetric, complex or non-finite input, for
+    ``λmax ≤ 0`` and for a clearly indefinite K (``λmin < −1e-4·λmax``). When
+    ``λmin ≤ 1e-12·λmax`` the smallest eigenvalue is at rounding level and κ cannot be trusted: an
+    :class:`IllConditionedWarning` is issued (unless ``warn=False``) and, if ``λmin ≤ 0``, ``inf``
+    is returned (never a negative κ).
     """
     lmin, lmax = extreme_eigenvalues(K)
+    return kappa_from_extremes(lmin, lmax, warn=warn, stacklevel=3)
+
+
+#: ``λmin < −INDEFINITE_RTOL·λmax`` is not rounding: the matrix is not positive semi-definite.
+INDEFINITE_RTOL = 1e-4
+
+
+def kappa_from_extremes(lmin: float, lmax: float, *, warn: bool = True, stacklevel: int = 2) -> float:
+    """The guarded ``κ = λmax/λmin`` of :func:`condition_number`, from the extreme eigenvalues."""
+    lmin, lmax = float(lmin), float(lmax)
+    if not (math.isfinite(lmin) and math.isfinite(lmax)):
+        raise ValueError(f"eigenvalues must be finite, got λmin={lmin!r}, λmax={lmax!r}")
     if lmax <= 0:
         raise ValueError(f"K has no positive eigenvalue (λmax = {lmax:.3g}); κ is undefined")
+    if lmin < -INDEFINITE_RTOL * lmax:
+        raise ValueError(f"K is not positive semi-definite (λmin = {lmin:.3g}, λmax = {lmax:.3g}); "
+                         "κ is undefined")
     if lmin <= TRUST_RTOL * lmax and warn:
         warnings.warn(f"λmin/λmax = {lmin / lmax:.1e} ≤ {TRUST_RTOL:g}: κ is not trustworthy in float64",
-                      IllConditionedWarning, stacklevel=2)
+                      IllConditionedWarning, stacklevel=stacklevel)
     return math.inf if lmin <= 0 else lmax / lmin
 
 
@@ -361,19 +382,70 @@ def ntk_matrix(X, kind: str, width: int, source: str = "expected", seed: int = 0
     raise ValueError(f"unknown source {source!r}; expected 'expected' or 'empirical'")
 
 
-def spectral_grid(kinds, points, seeds, *, source: str = "expected", inputs: str = "gaussian") -> dict:
+def _read_cache(path) -> dict:
+    """The records of a :func:`spectral_grid` cache file; a torn last line (a killed run) is ignored."""
+    import json
+
+    out = {}
+    if path is None or not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+                out[rec["key"]] = (float(rec["lmin"]), float(rec["lmax"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+    return out
+
+
+def _append_cache(path, key: str, lmin: float, lmax: float) -> None:
+    import json
+
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"key": key, "lmin": lmin, "lmax": lmax}) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def spectral_grid(kinds, points, seeds, *, source: str = "expected", inputs: str = "gaussian",
+                  cache=None, progress=None) -> dict:
     """λmin, λmax and κ of each kind over grid points ``(n, d, width)`` and seeds.
 
     For each point and seed: inputs :func:`make_inputs` ``(n, d, seed, inputs)``, and for each kind
-    :func:`ntk_matrix` (same seed for the net). Returns ``{kind: {"lmin", "lmax", "kappa"}}``, each an
-    array of shape ``(len(points), len(seeds))``.
+    :func:`ntk_matrix` (same seed for the net). κ goes through the guard of
+    :func:`condition_number` (``inf`` and an :class:`IllConditionedWarning` for a singular kernel,
+    an error for an indefinite one). Returns ``{kind: {"lmin", "lmax", "kappa"}}``, each an array
+    of shape ``(len(points), len(seeds))``.
+
+    ``cache``: a JSON-lines file; each computed ``(λmin, λmax)`` is appended to it as soon as it is
+    known and read back instead of recomputed, so a long run that is interrupted resumes where it
+    stopped. ``progress``: a callable that receives one line of text per computed kernel.
     """
-    points, seeds = [tuple(p) for p in points], list(seeds)
+    if source not in ("expected", "empirical"):
+        raise ValueError(f"unknown source {source!r}; expected 'expected' or 'empirical'")
+    if inputs not in INPUTS:
+        raise ValueError(f"unknown inputs {inputs!r}; expected one of {INPUTS}")
+    points, seeds, kinds = [tuple(p) for p in points], list(seeds), list(kinds)
+    for p in points:
+        if len(p) != 3:
+            raise ValueError(f"points must be (n, d, width) triples, got {p!r}")
+    done = _read_cache(cache)
     out = {k: {q: np.empty((len(points), len(seeds))) for q in ("lmin", "lmax", "kappa")} for k in kinds}
     for i, (n, d, w) in enumerate(points):
         for j, s in enumerate(seeds):
-            X = make_inputs(n, d, s, inputs)
+            X = None
             for k in kinds:
-                lmin, lmax = extreme_eigenvalues(ntk_matrix(X, k, w, source, s))
-                out[k]["lmin"][i, j], out[k]["lmax"][i, j], out[k]["kappa"][i, j] = lmin, lmax, lmax / lmin
+                key = f"{source}/{inputs}/{k}/n={n}/d={d}/w={w}/seed={s}"
+                if key in done:
+                    lmin, lmax = done[key]
+                else:
+                    X = make_inputs(n, d, s, inputs) if X is None else X
+                    lmin, lmax = extreme_eigenvalues(ntk_matrix(X, k, w, source, s))
+                    if cache is not None:
+                        _append_cache(cache, key, lmin, lmax)
+                    if progress is not None:
+                        progress(f"{key}: lmin {lmin:.6g} lmax {lmax:.6g}")
+                kappa = kappa_from_extremes(lmin, lmax, stacklevel=3)
+                out[k]["lmin"][i, j], out[k]["lmax"][i, j], out[k]["kappa"][i, j] = lmin, lmax, kappa
     return out

@@ -41,3 +41,13 @@ def test_gradient_angle_check_expected_is_eq5():
     r = analysis.gradient_angle_check(X, ("relu", "reglu"), 4000, expected=True)
     assert r["corr"] > 0.999 and r["dev_product"] < 0.01 * r["dev_non_glu"]
     assert r["glu"].shape == (12 * 11,)
+
+
+def test_log_wall_seconds(tmp_path):
+    from glu_lib.analysis import log_wall_seconds
+
+    log = tmp_path / "run.log"
+    log.write_text("23:59:50 start\nno stamp here\n00:00:10 a: 1\n00:00:40 b: 2\n"
+                   "03:00:00 resumed\n03:00:05 c\n")
+    assert log_wall_seconds(log) == 20 + 30 + 5  # the 3-hour gap is a restart, not compute
+    assert log_wall_seconds(log, max_gap=1e6) == 20 + 30 + (3 * 3600 - 40) + 5

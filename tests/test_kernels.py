@@ -109,3 +109,33 @@ def test_kernel_errors(rng):
         kernels.expected_ntk(X * 1e3, "silu", 10)
     with pytest.raises(ValueError, match="order"):
         kernels.arccos_kernel(X, order=2)
+
+
+# --------------------------------------------------------------------------- extreme and bad inputs
+
+@pytest.mark.parametrize("kind, degree", [("relu", 2), ("reglu", 4), ("bilinear", 4)])
+@pytest.mark.parametrize("scale", [2.0**-150, 2.0**-60, 2.0**70, 2.0**120])
+def test_homogeneous_kernels_at_extreme_input_scales(rng, kind, degree, scale):
+    X = rng.standard_normal((6, 9))
+    K = kernels.expected_ntk(X, kind, 40)
+    Kc = kernels.expected_ntk(X * scale, kind, 40)
+    if not np.isfinite(scale**degree) or scale**degree < 1e-300:
+        pytest.skip("the reference K·c^degree itself is out of float64 range")
+    assert np.all(np.isfinite(Kc))
+    np.testing.assert_allclose(Kc, K * scale**degree, rtol=1e-7, atol=0)
+
+
+@pytest.mark.parametrize("kind", ["relu", "reglu", "bilinear"])
+def test_kernel_overflow_is_a_clear_error(rng, kind):
+    X = rng.standard_normal((5, 10))
+    X[0] *= 1e154
+    with pytest.raises(ValueError, match="overflows float64"):
+        kernels.expected_ntk(X, kind, 50)
+
+
+def test_kernels_refuse_complex_inputs(rng):
+    X = rng.standard_normal((4, 3)) + 1j * rng.standard_normal((4, 3))
+    with pytest.raises(ValueError, match="real"):
+        kernels.expected_ntk(X, "relu", 10)
+    with pytest.raises(ValueError, match="real"):
+        kernels.expected_ntk(X.real, "relu", 10, X2=X)

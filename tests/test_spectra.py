@@ -173,3 +173,62 @@ def test_spectral_grid_shapes_and_the_claim():
         np.testing.assert_allclose(R[k]["kappa"], R[k]["lmax"] / R[k]["lmin"])
     assert np.all(R["reglu"]["kappa"] < R["relu"]["kappa"] / 5)
     assert np.all(R["reglu"]["lmin"] > R["relu"]["lmin"])
+
+
+# --------------------------------------------------------------------------- guards (bad inputs)
+
+def test_condition_number_never_returns_a_negative_kappa():
+    # rounding-level negative λmin: κ is infinite, with a warning, never λmax/λmin < 0
+    with pytest.warns(spectra.IllConditionedWarning):
+        assert spectra.condition_number(np.diag([-1e-14, 1.0])) == math.inf
+    # a clearly indefinite matrix has no condition number
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        spectra.condition_number(np.diag([-0.5, 1.0]))
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        spectra.kappa_from_extremes(-0.5, 1.0)
+    assert spectra.kappa_from_extremes(0.5, 1.0) == 2.0
+
+
+def test_spectrum_refuses_complex_input():
+    with pytest.raises(ValueError, match="real"):
+        spectra.spectrum(np.array([[2, 1j], [-1j, 2]]))
+    with pytest.raises(ValueError, match="real"):
+        spectra.condition_number(np.array([[2, 1j], [-1j, 2]]))
+
+
+def test_spectral_grid_guards_kappa_of_a_rank_deficient_kernel():
+    # the bilinear kernel ∝ (XXᵀ)⊙(XXᵀ) has rank ≤ d(d+1)/2 = 3 < n: λmin is rounding noise
+    with pytest.warns(spectra.IllConditionedWarning):
+        R = spectra.spectral_grid(["bilinear"], [(12, 2, 50)], [0, 1, 2])
+    kappa = R["bilinear"]["kappa"]
+    assert np.all(kappa == math.inf)
+    assert np.all(np.abs(R["bilinear"]["lmin"]) < 1e-10 * R["bilinear"]["lmax"])
+
+
+def test_spectral_grid_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="source"):
+        spectra.spectral_grid(["relu"], [(10, 3, 20)], [0], source="nope")
+    with pytest.raises(ValueError, match="inputs"):
+        spectra.spectral_grid(["relu"], [(10, 3, 20)], [0], inputs="nope")
+    with pytest.raises(ValueError, match="triples"):
+        spectra.spectral_grid(["relu"], [(10, 3)], [0])
+
+
+def test_spectral_grid_cache_resumes_without_recomputing(tmp_path, monkeypatch):
+    cache = tmp_path / "grid.jsonl"
+    pts, lines = [(30, 4, 64), (30, 8, 64)], []
+    first = spectra.spectral_grid(["relu", "reglu"], pts, [0, 1], cache=cache, progress=lines.append)
+    assert len(lines) == 8 and len(cache.read_text().splitlines()) == 8
+    with open(cache, "a") as fh:  # a run killed while writing leaves a torn line
+        fh.write('{"key": "expected/gauss')
+
+    def boom(*a, **k):
+        raise AssertionError("recomputed a cached kernel")
+
+    monkeypatch.setattr(spectra, "ntk_matrix", boom)
+    again = spectra.spectral_grid(["relu", "reglu"], pts, [0, 1], cache=cache)
+    for k in ("relu", "reglu"):
+        for q in ("lmin", "lmax", "kappa"):
+            np.testing.assert_array_equal(again[k][q], first[k][q])
+    with pytest.raises(AssertionError, match="recomputed"):  # a new seed is computed
+        spectra.spectral_grid(["relu"], pts, [2], cache=cache)
