@@ -67,7 +67,10 @@ def test_the_wheel_ships_the_corpus_and_the_stored_results(tmp_path):
     import zipfile
     from pathlib import Path
 
-    pytest.importorskip("setuptools")
+    setuptools = pytest.importorskip("setuptools")
+    major, minor = (int(x) for x in setuptools.__version__.split(".")[:2])
+    if (major, minor) < (70, 1):  # older ones need the separate "wheel" package, and >= 68 is required
+        pytest.skip(f"setuptools {setuptools.__version__} cannot build the wheel offline")
     root = Path(__file__).resolve().parents[1]
     src = tmp_path / "src"  # a copy, so that the build leaves no build/ or egg-info in the clone
     shutil.copytree(root, src, ignore=shutil.ignore_patterns(
@@ -80,3 +83,19 @@ def test_the_wheel_ships_the_corpus_and_the_stored_results(tmp_path):
     stored = [p.relative_to(root / "results").as_posix() for p in (root / "results").rglob("*.json")]
     missing = [s for s in stored if f"glu_lib/stored_results/{s}" not in names]
     assert stored and not missing, f"stored results missing from the wheel: {missing}"
+
+
+def test_pyproject_installs_every_results_folder_inside_the_package():
+    """The cheap check behind the wheel test: each results/ folder with JSON files is package data."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tool = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert tool["package-dir"]["glu_lib.stored_results"] == "results"
+    folders = {p.parent.relative_to(root / "results") for p in (root / "results").rglob("*.json")}
+    for folder in folders:
+        package = ".".join(["glu_lib.stored_results", *folder.parts])
+        assert package in tool["packages"], f"results/{folder} is not installed: add {package}"
+        assert "*.json" in tool["package-data"][package]
+    assert "*.xz" in tool["package-data"]["glu_lib.assets"]
