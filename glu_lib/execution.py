@@ -119,8 +119,10 @@ def recorded_run_table(path: str | Path, *, link: bool = True) -> tuple[str, str
         return "", ""
     run = json.loads(path.read_text(encoding="utf-8"))
     m = run["machine"]
+    load = m.get("load_average")
+    busy = f" (load average {load:.1f} at the end)" if load is not None else ""
     sentence = (f"Recorded on {run['date'][:10]}: Python {m['python']}, torch {m['torch']}, "
-                f"{m['device']}, {m['platform']}; {run['total_seconds']:.0f} s for all chapters.")
+                f"{m['device']}{busy}, {m['platform']}; {run['total_seconds']:.0f} s for all chapters.")
     lines = ["| chapter | re-execution time | cells passed | cells failed |", "|---|---|---|---|"]
     for chapter, r in sorted(run["chapters"].items()):
         lines.append(f"| {_doc(chapter, link)} | {_seconds(r['seconds'])} | {r['passed']} | {r['failed']} |")

@@ -33,7 +33,8 @@ def _chapter_runs(session) -> dict[str, dict]:
     runs: dict[str, dict] = defaultdict(lambda: {"seconds": 0.0, "passed": 0, "failed": 0})
     for reports in (reporter.stats.values() if reporter else []):
         for report in reports:
-            file = getattr(report, "nodeid", "").split("::", 1)[0]
+            location = getattr(report, "location", None)  # (path relative to the rootdir, line, name)
+            file = str(location[0]) if location else ""
             if not file.endswith(".ipynb") or not hasattr(report, "duration"):
                 continue
             entry = runs[Path(file).stem]
@@ -48,8 +49,9 @@ def _machine() -> dict:
 
     device = (torch.cuda.get_device_name(0) if torch.cuda.is_available()
               else f"CPU ({platform.machine()}, {os.cpu_count()} cores)")
+    load = round(os.getloadavg()[1], 1) if hasattr(os, "getloadavg") else None  # 5-min: was it busy?
     return {"python": platform.python_version(), "torch": torch.__version__, "device": device,
-            "platform": f"{platform.system()} {platform.release()}"}
+            "platform": f"{platform.system()} {platform.release()}", "load_average": load}
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -100,4 +100,8 @@ def test_stored_results_and_recorded_run_tables(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps(run))
     sentence, table = execution.recorded_run_table(tmp_path / "run.json", link=False)
     assert sentence.startswith("Recorded on 2026-12-01: Python 3.11.7") and "34 s for all" in sentence
+    assert "load average" not in sentence
+    run["machine"]["load_average"] = 13.4
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    assert "CPU (load average 13.4 at the end)" in execution.recorded_run_table(tmp_path / "run.json")[0]
     assert table.splitlines()[2] == "| 02_b | 34 s | 21 | 1 |"
