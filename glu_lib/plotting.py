@@ -79,24 +79,27 @@ def _block_diagram(ax, boxes, title):
 
 
 def teaser_figure(K, K_glu, K_eq5, labels=("ReLU", "ReGLU")):
-    """The book's front figure: two architecture sketches and the NTK heat maps on one colour scale."""
-    fig = plt.figure(figsize=(12, 3.4), layout="constrained")
-    sub = fig.subfigures(1, 2, width_ratios=[1, 3.2])
-    a1, a2 = sub[0].subplots(1, 2)
+    """The book's front figure, one column wide (:data:`COLUMN_WIDTH`): the two feed-forward structures
+    on top, the NTK heat maps of paper Fig. 1 below them on one colour scale."""
+    mats = [np.asarray(M, dtype=float) for M in (K, K_glu, K_eq5)]
+    if any(M.ndim != 2 or M.shape[0] != M.shape[1] for M in mats):
+        raise ValueError(f"K, K_glu and K_eq5 must be square matrices, got shapes {[M.shape for M in mats]}")
+    fig = plt.figure(figsize=(COLUMN_WIDTH, 4.6), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[0.85, 1.25])
+    a1, a2 = top.subplots(1, 2)
     light = {"x": "#eeeeee", "lin": "#fdebd0", "glu": "#d6eaf8"}
-    _block_diagram(a1, [("x", light["x"]), ("Wx", light["lin"]), (f"φ(Wx)", light["lin"]), ("V·", light["lin"]), ("z", light["x"])],
-                   f"non-GLU ({labels[0]})")
-    _block_diagram(a2, [("x", light["x"]), ("Wx    Px", light["glu"]), ("(Px)⊙φ(Wx)", light["glu"]), ("V·", light["glu"]), ("z", light["x"])],
-                   f"GLU ({labels[1]})")
-    mats = [np.asarray(M) for M in (K, K_glu, K_eq5)]
+    _block_diagram(a1, [("x", light["x"]), ("Wx", light["lin"]), ("φ(Wx)", light["lin"]),
+                        ("V·", light["lin"]), ("z", light["x"])], f"non-GLU ({labels[0]})")
+    _block_diagram(a2, [("x", light["x"]), ("Wx    Px", light["glu"]), ("(Px)⊙φ(Wx)", light["glu"]),
+                        ("V·", light["glu"]), ("z", light["x"])], f"GLU ({labels[1]})")
     vmin, vmax = min(M.min() for M in mats), max(M.max() for M in mats)
-    axes = sub[1].subplots(1, 3)
-    titles = (f"NTK {labels[0]}  K", f"NTK {labels[1]}  K̃", "K ⊙ XXᵀ/d")
+    axes = bottom.subplots(1, 3, sharey=True)
+    titles = (f"{labels[0]}  K", f"{labels[1]}  K̃", "K ⊙ XXᵀ/d")
     for ax, M, t in zip(axes, mats, titles):
         im = ax.imshow(M, cmap="viridis", vmin=vmin, vmax=vmax, interpolation="nearest")
         ax.set_title(t)
         ax.set_xlabel("sample j")
-        ax.set_ylabel("sample i")
         ax.grid(False)
-    sub[1].colorbar(im, ax=axes.tolist(), shrink=0.85, label="kernel entry")
+    axes[0].set_ylabel("sample i")
+    bottom.colorbar(im, ax=axes.tolist(), shrink=0.9, label="kernel entry")
     return fig

@@ -27,11 +27,16 @@ __all__ = ["results_dir", "provenance", "code_version", "check_writable", "save_
 
 
 def results_dir() -> Path:
-    """``$GLU_RESULTS_DIR``, else the repository's ``results/`` next to the package, else ``./results``."""
+    """Where stored results live: ``$GLU_RESULTS_DIR``; else the repository's ``results/`` next to
+    the package (a clone); else the copy installed inside the package (``glu_lib/stored_results``,
+    e.g. in Colab); else ``./results``."""
     if os.environ.get("GLU_RESULTS_DIR"):
         return Path(os.environ["GLU_RESULTS_DIR"])
-    repo = Path(__file__).resolve().parents[1] / "results"
-    return repo if repo.is_dir() else Path.cwd() / "results"
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "results", package / "stored_results"):
+        if candidate.is_dir():
+            return candidate
+    return Path.cwd() / "results"
 
 
 def _git(*args: str) -> str | None:

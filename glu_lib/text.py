@@ -1,15 +1,19 @@
 """Character-level tiny-shakespeare, as nanoGPT uses it: a checked file, a vocabulary, a 90/10 split, batches.
 
-The text is read from a data directory (``data_dir`` argument, else ``$GLU_DATA_DIR``, else
-``~/.cache/glu_lib``); its SHA-256
-is verified. When the file is absent and ``download=True``, it is fetched from its public source
-(karpathy/char-rnn) into that directory.
+The corpus ships with the package, xz-compressed (``glu_lib/assets/``, with a README naming its
+source), so nothing is downloaded. :func:`fetch` looks in a data directory first (``directory``
+argument, else ``$GLU_DATA_DIR``, else ``~/.cache/glu_lib``), so a copy placed there overrides the
+shipped one; when the file is not there it is unpacked from the package, and only a file that is
+neither there nor shipped is downloaded from its public source (when ``download=True``). Its
+SHA-256 is verified on every read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import lzma
 import os
+import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +23,7 @@ import torch
 
 from ._checks import positive_int
 
-__all__ = ["SHAKESPEARE", "data_dir", "fetch", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
+__all__ = ["SHAKESPEARE", "data_dir", "packaged", "fetch", "read_text", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
            "write_token_file", "read_token_file", "fineweb_token_file"]
 
 #: The tiny-shakespeare file (name, size, SHA-256 and public source).
@@ -44,9 +48,50 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+#: Folder of the files that ship with the package (compressed with xz as ``<name>.xz``).
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def packaged(spec: dict = SHAKESPEARE) -> Path | None:
+    """The xz-compressed copy of ``spec["name"]`` that ships with the package, or ``None``."""
+    path = ASSETS / f"{spec['name']}.xz"
+    return path if path.is_file() else None
+
+
+def _check_digest(data: bytes, spec: dict, where) -> bytes:
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != spec["sha256"]:
+        raise ValueError(f"{where} has SHA-256 {digest}, expected {spec['sha256']}: "
+                         "the file is corrupt or a different version")
+    return data
+
+
+def _unpack(spec: dict, folder: Path) -> Path:
+    """Unpack the shipped copy of ``spec`` into ``folder`` (atomically), after checking it."""
+    data = _check_digest(lzma.decompress(packaged(spec).read_bytes()), spec, packaged(spec))
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{spec['name']}.", suffix=".part")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    path = folder / spec["name"]
+    os.replace(tmp, path)
+    return path
+
+
 def fetch(spec: dict = SHAKESPEARE, directory: str | os.PathLike | None = None, *, download: bool = True) -> Path:
-    """Path of the verified file ``spec["name"]`` in the data directory, downloading it when missing."""
+    """Path of the verified file ``spec["name"]`` in the data directory.
+
+    A file already there is used (and checked). Otherwise the copy shipped with the package is
+    unpacked there (into a temporary folder when the data directory is not writable); only a file
+    that does not ship is downloaded, when ``download=True``.
+    """
     path = data_dir(directory) / spec["name"]
+    if not path.exists() and packaged(spec) is not None:
+        try:
+            return _unpack(spec, path.parent)
+        except OSError:
+            return _unpack(spec, Path(tempfile.gettempdir()) / "glu_lib")
     if not path.exists():
         if not download:
             raise FileNotFoundError(f"{path} is missing and download=False")
@@ -62,6 +107,16 @@ def fetch(spec: dict = SHAKESPEARE, directory: str | os.PathLike | None = None, 
     if digest != spec["sha256"]:
         raise ValueError(f"{path} has SHA-256 {digest}, expected {spec['sha256']}: the file is corrupt or a different version")
     return path
+
+
+def read_text(spec: dict = SHAKESPEARE, directory: str | os.PathLike | None = None) -> str:
+    """The verified text of ``spec["name"]``: the data directory's copy if there is one, else the
+    shipped one, read without writing anything; downloaded only when neither exists."""
+    path = data_dir(directory) / spec["name"]
+    if not path.exists() and packaged(spec) is not None:
+        data = lzma.decompress(packaged(spec).read_bytes())
+        return _check_digest(data, spec, packaged(spec)).decode("utf-8")
+    return fetch(spec, directory).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

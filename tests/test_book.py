@@ -184,3 +184,84 @@ def test_chapter_shows_its_stored_verdicts(stem):
         f"chapters/{stem}.ipynb shows verdicts that differ from results/verdicts/{stem}.json: "
         "execute the chapter again and commit both"
     )
+
+
+# --------------------------------------------------------------------------- set-up, links, scorecard
+
+
+def _project() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def test_the_repository_address_lives_in_pyproject():
+    """_config.yml (for the page buttons) and the README's citation repeat it; nothing else may."""
+    url = _project()["urls"]["Repository"]
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert config["repository"]["url"] == url, "_config.yml repository.url differs from pyproject.toml"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"\\url{{{url}}}" in readme, "the README's citation must give the repository of pyproject.toml"
+    owner = "/".join(url.rstrip("/").split("/")[-2:])
+    pinned = f'glu-lib @ git+{url}@v{_project()["version"]}'  # the install cells, checked above
+    pages = [ROOT / "index.md", *CHAPTERS.glob("*.md"), *CHAPTERS.glob("*.py")]
+    stray = [p.relative_to(ROOT).as_posix() for p in pages
+             if owner in p.read_text(encoding="utf-8").replace(pinned, "")]
+    assert not stray, f"the repository address is typed into {stray}: link to the README or pyproject instead"
+
+
+def test_ci_needs_no_data_folder_or_environment():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "GLU_DATA_DIR" not in ci and "shared" not in ci, ".ci/run must not depend on a data folder"
+
+
+def test_the_readme_runs_tools_from_the_virtualenv():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    bare = re.findall(r"^(?:GLU_SCALE=\S+ )?(papermill|jupyter|jupytext|pytest)\b", readme, flags=re.MULTILINE)
+    assert not bare, f"README commands must use .venv/bin/...: {bare}"
+
+
+def test_the_scorecard_shows_every_chapter_and_its_stored_verdicts():
+    from glu_lib import scorecard
+    from glu_lib.verdicts import load_verdicts
+
+    directory = ROOT / "results" / "verdicts"
+    found = scorecard.collect(CHAPTER_STEMS, directory)
+    assert [c.chapter for c in found] == CHAPTER_STEMS
+    for c in found:
+        if c.assessed:
+            assert list(c.rows) == load_verdicts(c.chapter, directory)
+    table = scorecard.scorecard_markdown(found).splitlines()[2:]
+    assert len(table) == sum(len(c.rows) if c.assessed else 1 for c in found)
+    for page, pattern in ((CHAPTERS / "scorecard.md", 'Path().glob("[0-9][0-9]_*.ipynb")'),
+                          (ROOT / "index.md", 'Path("chapters").glob("[0-9][0-9]_*.ipynb")')):
+        source = page.read_text(encoding="utf-8")
+        assert "scorecard.collect(" in source and pattern in source, f"{page.name} must generate its verdicts"
+
+
+BUILT = ROOT / "_build" / "html"
+needs_build = pytest.mark.skipif(not (BUILT / "index.html").exists(), reason="the book has not been built")
+
+
+@needs_build
+def test_built_scorecard_has_one_row_per_stored_claim():
+    from glu_lib import scorecard
+
+    found = scorecard.collect(CHAPTER_STEMS, ROOT / "results" / "verdicts")
+    html = (BUILT / "chapters" / "scorecard.html").read_text(encoding="utf-8")
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr") == sum(len(c.rows) if c.assessed else 1 for c in found), (
+        "the built scorecard differs from results/verdicts: build the book again")
+
+
+@needs_build
+def test_built_pages_buttons_and_api():
+    for page in ("index.html", "chapters/scorecard.html", "chapters/execution.html"):
+        assert "colab.research.google.com" not in (BUILT / page).read_text(encoding="utf-8"), (
+            f"{page}: a launch button would open a .md file")
+    for stem in CHAPTER_STEMS:
+        html = (BUILT / "chapters" / f"{stem}.html").read_text(encoding="utf-8")
+        assert "/edit/" in html and f"chapters/{stem}.py" in html and f"edit/main/chapters/{stem}.ipynb" not in html
+        assert f"blob/main/chapters/{stem}.ipynb" in html, f"{stem}: the launch button must open the notebook"
+    api = (BUILT / "chapters" / "api.html").read_text(encoding="utf-8")
+    assert "&lt;built-in" not in api and "&lt;function" not in api, "raw reprs on the API page"

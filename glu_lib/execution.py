@@ -1,0 +1,129 @@
+"""Execution statistics of the book, read from stored data rather than typed in.
+
+Three sources, each written by a program:
+
+* the committed notebooks: the kernel that executed them records, per cell, when it started and
+  finished (``cell.metadata.execution``, written by nbclient), and every chapter prints its scale;
+* the stored results of long runs (``results/*.json``): their provenance (commit, date, device, preset),
+  written by :func:`glu_lib.results.save_result`;
+* the last recorded test run (``results/execution/test_run.json``): per chapter, the re-execution time
+  and outcome under nbval, with the machine that ran it, written by ``pytest --record-execution``
+  (see ``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from pathlib import Path
+
+__all__ = ["notebook_record", "notebook_table", "stored_results_table", "recorded_run_table", "TEST_RUN_FILE"]
+
+#: Where ``pytest --record-execution`` stores the last recorded test run, relative to the results folder.
+TEST_RUN_FILE = Path("execution") / "test_run.json"
+
+_SCALE = re.compile(r"^scale: (\w+)", re.MULTILINE)
+
+
+def _time(stamp: str) -> _dt.datetime:
+    return _dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def notebook_record(path: str | Path) -> dict:
+    """What a stored notebook says about its own execution.
+
+    Returns ``chapter``, ``date`` (UTC day the stored outputs were made, or ``None``), ``seconds``
+    (from the first cell's start to the last cell's end, ``None`` without timing metadata),
+    ``cells`` (code cells), ``executed`` (code cells with an execution count), ``errors`` (error
+    outputs) and ``scale`` (from the ``scale: ...`` line the chapter prints, else ``None``).
+    """
+    import nbformat
+
+    path = Path(path)
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise ValueError(f"path must be an existing .ipynb file, got {str(path)!r}")
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    starts, ends, text = [], [], []
+    errors = 0
+    for c in code:
+        timing = c.metadata.get("execution", {})
+        if "iopub.status.busy" in timing and "shell.execute_reply" in timing:
+            starts.append(_time(timing["iopub.status.busy"]))
+            ends.append(_time(timing["shell.execute_reply"]))
+        for out in c.get("outputs", []):
+            errors += out.get("output_type") == "error"
+            text.append("".join(out.get("text", "")))
+    scale = _SCALE.search("\n".join(text))
+    return {
+        "chapter": path.stem,
+        "date": min(starts).date().isoformat() if starts else None,
+        "seconds": (max(ends) - min(starts)).total_seconds() if starts else None,
+        "cells": len(code),
+        "executed": sum(c.get("execution_count") is not None for c in code),
+        "errors": errors,
+        "scale": scale.group(1) if scale else None,
+    }
+
+
+def _status(rec: dict) -> str:
+    if rec["errors"]:
+        return f"{rec['errors']} error(s)"
+    if rec["executed"] < rec["cells"]:
+        return f"{rec['cells'] - rec['executed']} cell(s) not executed"
+    return "ok"
+
+
+def _seconds(s: float | None) -> str:
+    if s is None:
+        return "—"
+    return f"{s:.0f} s" if s < 100 else f"{s / 60:.1f} min"
+
+
+def _doc(chapter: str, link: bool) -> str:
+    return f"{{doc}}`{chapter} <{chapter}>`" if link else chapter
+
+
+def notebook_table(paths, *, link: bool = True) -> str:
+    """Markdown table of the stored notebooks: chapter, date, run time, cells, status, scale."""
+    lines = ["| chapter | outputs made on | run time | code cells | status | scale |", "|---|---|---|---|---|---|"]
+    for p in paths:
+        r = notebook_record(p)
+        lines.append(f"| {_doc(r['chapter'], link)} | {r['date'] or '—'} | {_seconds(r['seconds'])} | "
+                     f"{r['cells']} | {_status(r)} | {r['scale'] or '—'} |")
+    return "\n".join(lines)
+
+
+def stored_results_table(directory: str | Path) -> str:
+    """Markdown table of the stored results in ``directory`` (``*.json`` with provenance)."""
+    lines = ["| result | made on | device | preset | glu_lib | commit |", "|---|---|---|---|---|---|"]
+    for path in sorted(Path(directory).glob("*.json")):
+        prov = json.loads(path.read_text(encoding="utf-8")).get("provenance")
+        if not isinstance(prov, dict):
+            continue
+        preset = prov.get("preset", {})
+        name = f"{preset.get('chapter', '?')} / {preset.get('scale', '?')}"
+        lines.append(f"| `{path.name}` | {prov.get('date', '—')[:10]} | {prov.get('device', '—')} | {name} | "
+                     f"{prov.get('glu_lib', '—')} | `{prov.get('git_sha', 'unknown')[:7]}` |")
+    return "\n".join(lines)
+
+
+def recorded_run_table(path: str | Path, *, link: bool = True) -> tuple[str, str]:
+    """The recorded test run at ``path``: a sentence naming the machine and a per-chapter table.
+
+    Returns ``("", "")`` when no run has been recorded.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return "", ""
+    run = json.loads(path.read_text(encoding="utf-8"))
+    m = run["machine"]
+    load = m.get("load_average")
+    busy = f" (load average {load:.1f} at the end)" if load is not None else ""
+    sentence = (f"Recorded on {run['date'][:10]}: Python {m['python']}, torch {m['torch']}, "
+                f"{m['device']}{busy}, {m['platform']}; {run['total_seconds']:.0f} s for all chapters.")
+    lines = ["| chapter | re-execution time | cells passed | cells failed |", "|---|---|---|---|"]
+    for chapter, r in sorted(run["chapters"].items()):
+        lines.append(f"| {_doc(chapter, link)} | {_seconds(r['seconds'])} | {r['passed']} | {r['failed']} |")
+    return sentence, "\n".join(lines)
