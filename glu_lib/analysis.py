@@ -97,8 +97,11 @@ def gradient_angle_check(X, pair: tuple[str, str], width: int, seed: int = 0, ex
 def off_diagonal_ratio(K) -> float:
     """Mean absolute off-diagonal entry over mean diagonal entry (0 for a diagonal matrix)."""
     K = as_matrix(K, "K")
+    diag = np.abs(np.diag(K)).mean()
+    if not diag > 0:
+        raise ValueError("off_diagonal_ratio: K has a zero diagonal, so the ratio is undefined")
     off = ~np.eye(len(K), dtype=bool)
-    return float(np.abs(K[off]).mean() / np.abs(np.diag(K)).mean())
+    return float(np.abs(K[off]).mean() / diag)
 
 
 def teaser_kernels(n: int = 50, d: int = 100, width: int = 400, seed: int = 0, pair=("relu", "reglu")) -> dict:

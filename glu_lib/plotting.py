@@ -39,6 +39,8 @@ def use_style() -> None:
 def heatmaps(mats, titles, *, shared: bool = True, cmap: str = "viridis", size: float = 3.2, label: str = ""):
     """Matrices side by side; with ``shared=True`` one colour scale (and one colour bar) for all."""
     mats = [np.asarray(M) for M in mats]
+    if len(titles) != len(mats):
+        raise ValueError(f"heatmaps: {len(mats)} matrices but {len(titles)} titles (need the same number)")
     fig, axes = plt.subplots(1, len(mats), figsize=(size * len(mats) + 0.8, size), squeeze=False, layout="constrained")
     vmin, vmax = (min(M.min() for M in mats), max(M.max() for M in mats)) if shared else (None, None)
     for ax, M, t in zip(axes[0], mats, titles):

@@ -147,6 +147,8 @@ def relu_profile(gated: bool) -> sp.Expr:
 
 def taylor_coefficients(gated: bool, order: int = 3) -> list[sp.Expr]:
     """Coefficients ``[c_0, …, c_order]`` of the Taylor series of :func:`relu_profile` at ρ = 0."""
+    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+        raise ValueError(f"order must be a non-negative integer, got {order!r}")
     ser = sp.series(relu_profile(gated), RHO, 0, order + 1).removeO()
     return [sp.simplify(ser.coeff(RHO, k)) for k in range(order + 1)]
 

@@ -103,6 +103,8 @@ def gaussian_moments(dim: int = 3) -> dict[str, tuple[sp.Expr, sp.Expr]]:
     Returns ``{"v^2": (E[v²], σ_v²), "g_x g_y": (E[(pᵀx)(pᵀy)], σ_p²·Σ x_i y_i)}`` for
     ``v ~ N(0, σ_v²)`` and ``p ~ N(0, σ_p² I)`` in ``dim`` coordinates; each pair is (computed, claimed).
     """
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+        raise ValueError(f"dim must be a positive integer, got {dim!r}")
     V = stats.Normal("V", 0, _S["sigma_v"])
     p = [stats.Normal(f"p{i}", 0, _S["sigma_p"]) for i in range(1, dim + 1)]
     x, y = sp.symbols(f"x1:{dim + 1}", real=True), sp.symbols(f"y1:{dim + 1}", real=True)

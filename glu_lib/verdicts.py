@@ -63,6 +63,8 @@ _HEADER = ("paper claim", "paper item", "smoke result", "full result", "verdict"
 
 def to_markdown(rows: list[Verdict]) -> str:
     """The rows as a Markdown table (the form the chapters display and the test compares)."""
+    if not all(isinstance(r, Verdict) for r in rows):
+        raise TypeError("to_markdown: rows must be Verdict objects")
     lines = ["| " + " | ".join(_HEADER) + " |", "|" + "---|" * len(_HEADER)]
     for r in rows:
         lines.append(f"| {r.claim} | {r.paper_item} | {r.smoke} | {r.full} | **{r.verdict}** |")

@@ -245,7 +245,7 @@ CASES = [
          lambda: analysis.gradient_angle_check(X, ("relu", "reglu"), 0), "width"),
     Case("analysis.off_diagonal_ratio: NaN", lambda: analysis.off_diagonal_ratio(NAN_X[:3, :3]), "NaN"),
     Case("analysis.off_diagonal_ratio: zero matrix", lambda: analysis.off_diagonal_ratio(np.zeros((3, 3))),
-         "diagonal", lambda r: not math.isnan(r), pending="not assigned"),
+         "diagonal", lambda r: not math.isnan(r)),
     Case("analysis.teaser_kernels: n=0", lambda: analysis.teaser_kernels(n=0), "n must|non-empty"),
     # config
     Case("config.resolve_scale: unknown", lambda: config.resolve_scale("huge"), "unknown scale"),
@@ -404,7 +404,7 @@ CASES = [
     Case("kernels.expected_ntk: width 0", lambda: kernels.expected_ntk(X, "relu", 0), "width"),
     Case("kernels.expected_ntk: NaN", lambda: kernels.expected_ntk(NAN_X, "relu", 8), "NaN"),
     Case("kernels.expected_ntk: huge norms", lambda: kernels.expected_ntk(BIG, "relu", 8), "norm|overflow|large",
-         _finite, pending="spec"),
+         _finite),
     Case("kernels.expected_ntk: huge norms, ReGLU", lambda: kernels.expected_ntk(BIG, "reglu", 8),
          "norm|overflow|large", _finite, pending="spec"),
     Case("kernels.expected_ntk: scaling K(cX) = c^2 K(X) (ReLU)",
@@ -458,10 +458,8 @@ CASES = [
         ntk.ScalarReadout(_two(), lambda o: o[:, 0]), X), "", lambda k: np.allclose(k, ntk.empirical_ntk(_two(), X))),
     # plotting
     Case("plotting.kind_style: unknown", lambda: plotting.kind_style("nope"), "unknown model kind"),
-    Case("plotting.heatmaps: titles count", lambda: plotting.heatmaps([K, K], ["one"]), "titles|same number",
-         pending="not assigned"),
-    Case("plotting.teaser_figure: not square", lambda: plotting.teaser_figure(np.ones((2, 3)), K, K), "square",
-         pending="not assigned"),
+    Case("plotting.heatmaps: titles count", lambda: plotting.heatmaps([K, K], ["one"]), "titles|same number"),
+    Case("plotting.teaser_figure: not square", lambda: plotting.teaser_figure(np.ones((2, 3)), K, K), "square"),
     # results
     Case("results.save_result: ../x", lambda: results.save_result("../x", {}, P, _tmpdir()), "invalid result name"),
     Case("results.load_result: ../x", lambda: results.load_result("../x", _tmpdir()), "invalid result name"),
@@ -492,8 +490,7 @@ CASES = [
     Case("spectra.condition_number: indefinite", lambda: spectra.condition_number(np.diag([-1.0, 2.0])),
          "negative|semi-definite|PSD", lambda k: k == math.inf),
     Case("spectra.condition_number: singular kernel", _kappa_rank_deficient, "", lambda k: k == math.inf or k > 1e12),
-    Case("spectra.taylor_coefficients: order -1", lambda: spectra.taylor_coefficients(False, -1), "order",
-         pending="not assigned"),
+    Case("spectra.taylor_coefficients: order -1", lambda: spectra.taylor_coefficients(False, -1), "order"),
     Case("spectra.expansion_matrix: width 0", lambda: spectra.expansion_matrix(X, 0, False), "width"),
     Case("spectra.expansion_error: NaN", lambda: spectra.expansion_error(NAN_X, 8, False), "NaN"),
     Case("spectra.marchenko_pastur_edges: n=0", lambda: spectra.marchenko_pastur_edges(0, 3), "n must"),
@@ -506,15 +503,27 @@ CASES = [
     Case("spectra.units: unknown kind", lambda: spectra.units("nope", 8, 3), "unknown model kind"),
     Case("spectra.ntk_matrix: unknown source", lambda: spectra.ntk_matrix(X, "relu", 8, source="x"), "source"),
     Case("spectra.spectral_grid: singular kernel", lambda: spectra.spectral_grid(
-        ["bilinear"], [(6, 1, 4)], [0]), "", lambda g: bool((g["bilinear"]["kappa"] > 0).all()), pending="spec"),
+        ["bilinear"], [(6, 1, 4)], [0]), "", lambda g: bool((g["bilinear"]["kappa"] > 0).all())),
     # symbolic
     Case("symbolic.arccos_integral: order 2", lambda: symbolic.arccos_integral(2), "order"),
     Case("symbolic.lambdify_ntk: unknown kind", lambda: symbolic.lambdify_ntk("gelu"), "closed form"),
-    Case("symbolic.gaussian_moments: dim 0", lambda: symbolic.gaussian_moments(0), "dim", pending="not assigned"),
+    Case("symbolic.gaussian_moments: dim 0", lambda: symbolic.gaussian_moments(0), "dim"),
     # text
     Case("text.fetch: corrupt file", lambda: text.fetch(dict(text.SHAKESPEARE, name="f.bin"),
                                                         _file(b"abc").parent), "SHA-256"),
-    Case("text.fetch: missing, no download", lambda: text.fetch(directory=_tmpdir(), download=False), "missing"),
+    Case("text.fetch: missing, not shipped, no download", lambda: text.fetch(
+        dict(text.SHAKESPEARE, name="other.txt"), directory=_tmpdir(), download=False), "missing"),
+    Case("text.fetch: missing, shipped copy used", lambda: text.fetch(directory=_tmpdir(), download=False), "",
+         lambda p: p.stat().st_size == text.SHAKESPEARE["size"]),
+    Case("text.packaged: not shipped", lambda: text.packaged(dict(text.SHAKESPEARE, name="other.txt")), "",
+         lambda p: p is None),
+    Case("text.read_text: missing, not shipped", lambda: text.read_text(
+        dict(text.SHAKESPEARE, name="other.txt"), directory=_tmpdir()), "missing|not shipped|no copy"),
+    Case("analysis.log_wall_seconds: missing file", lambda: analysis.log_wall_seconds(_tmpdir() / "x.log"),
+         "x.log|No such file"),
+    Case("spectra.kappa_from_extremes: NaN", lambda: spectra.kappa_from_extremes(math.nan, 1.0), "finite"),
+    Case("spectra.kappa_from_extremes: indefinite", lambda: spectra.kappa_from_extremes(-1.0, 1.0),
+         "semi-definite"),
     Case("text.char_corpus: empty", lambda: text.char_corpus(""), "text must"),
     Case("text.char_corpus: bytes", lambda: text.char_corpus(b"abc"), "text must"),
     Case("text.char_corpus: int", lambda: text.char_corpus(5), "text must"),
@@ -561,8 +570,7 @@ CASES = [
     Case("verdicts.Verdict: unknown verdict", lambda: verdicts.Verdict("a", "x", "y", "z", "yes"), "verdict"),
     Case("verdicts.verdict_table: bad chapter", lambda: verdicts.verdict_table("../x", [], write=False), "chapter"),
     Case("verdicts.load_verdicts: bad chapter", lambda: verdicts.load_verdicts("../x"), "chapter"),
-    Case("verdicts.to_markdown: not verdicts", lambda: verdicts.to_markdown([1]), "Verdict",
-         pending="not assigned"),
+    Case("verdicts.to_markdown: not verdicts", lambda: verdicts.to_markdown([1]), "Verdict"),
 ]
 
 
