@@ -386,19 +386,20 @@ def train_run(family: str, kind: str, optimizer: str, settings: dict, train_sett
     raise ValueError(f"unknown model family {family!r}; expected 'mixer', 'vit' or 'gpt'")
 
 
-def stored_name(family: str, optimizer: str, kind: str, seed: int, scale: str = "full") -> str:
+def stored_name(family: str, optimizer: str, kind: str, seed: int) -> str:
     """Name of a stored run: ``gpt_cpu_<kind>_seed<s>`` (AdamW) or ``gpt_cpu_sgd_<kind>_seed<s>`` for
-    the GPT panel (the recipes of :mod:`glu_lib.runs`), ``gen_<scale>_<family>_<optimizer>_<kind>_seed<s>``
+    the GPT panel (the recipes of :mod:`glu_lib.runs`), ``gen_mnist5k_<family>_<optimizer>_<kind>_seed<s>``
     for the image families."""
     if family == "gpt":
         return f"gpt_cpu{'_sgd' if optimizer == 'sgd' else ''}_{kind}_seed{seed}"
-    return f"gen_{scale}_{family}_{optimizer}_{kind}_seed{seed}"
+    return f"gen_mnist5k_{family}_{optimizer}_{kind}_seed{seed}"
 
 
 def main(argv=None) -> None:
     """Train the stored runs of chapter 6 that are missing (finished ones are skipped, so an
     interrupted queue resumes): ``python -m glu_lib.generalization gpt --optimizers adamw sgd
-    --kinds relu reglu --seeds 0 1`` or ``... mixer ...`` / ``... vit ...`` (the ``full`` preset)."""
+    --kinds relu reglu --seeds 0 1`` or ``... mixer ...`` / ``... vit ...`` (the preset's ``panel``:
+    MNIST-5k on a CPU)."""
     import argparse
     from types import MappingProxyType
 
@@ -427,10 +428,10 @@ def main(argv=None) -> None:
                     values = MappingProxyType({**GPT_RECIPES[recipe], "ffn": kind, "seed": seed})
                     save_result(name, out, Preset("gpt", recipe, values))
                 else:
-                    hist = train_run(args.family, kind, opt, P.families[args.family], P.train, seed=seed)
+                    hist = train_run(args.family, kind, opt, P.panel[args.family], P.panel_train, seed=seed)
                     values = MappingProxyType({"family": args.family, "optimizer": opt, "kind": kind, "seed": seed,
-                                               **P.families[args.family], "train": P.train[opt]})
-                    save_result(name, {"history": hist}, Preset("generalization", "full", values))
+                                               **P.panel[args.family], "train": P.panel_train[opt]})
+                    save_result(name, {"history": hist}, Preset("generalization", "panel", values))
                 print(f"{name}: train {_summary(load_result(name))}", flush=True)
 
 
