@@ -44,7 +44,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "full": dict(
             families=dict(
                 mixer=dict(data="cifar10", model=dict(patch_size=4, dim=256, depth=4), batch_size=256, epochs=26,
-                           optimizers=("sgd", "adamw"), seeds=4),
+                           augment=dict(erase_p=0.1), optimizers=("sgd", "adamw"), seeds=4),
                 vit=dict(data="tiny_imagenet", model=dict(patch_size=4, dim=256, depth=4, heads=8, mlp_dim=1024),
                          batch_size=256, epochs=26, optimizers=("sgd", "adamw"), seeds=4),
                 gpt=dict(model=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, dropout=0.2), batch_size=64,

@@ -37,7 +37,8 @@ from .vit import ViT, ViTConfig
 
 __all__ = ["energy_distance", "energy_test", "paper_energy_test", "RunTest", "run_energy_test",
            "simulate_null_clouds", "rejection_rate", "cloud", "gap_at_matched_loss", "GapDifference",
-           "gap_difference_ci", "image_splits", "full_set_eval", "train_run"]
+           "gap_difference_ci", "image_splits", "full_set_eval", "train_run", "stored_name",
+           "stored_clouds", "Comparison", "compare", "plot_clouds"]
 
 
 def _points(A, name):
@@ -167,8 +168,9 @@ def run_energy_test(strata, n_permutations: int = 1000, seed: int = 0) -> RunTes
     its level when evaluations of one run are dependent. When the number of distinct relabellings
     is at most ``n_permutations`` all are enumerated (exact p-value, the observed one included);
     otherwise ``p = (1 + #{T* >= T}) / (1 + n_permutations)`` over random relabellings.
-    ``p_min`` is the smallest p-value the design can give: 1/6 with 2 runs against 2, 1/20 with
-    3 against 3, 1/70 with 4 against 4.
+    ``p_min`` is the smallest p-value the design can give (a relabelling and its mirror image tie
+    when the groups are equal in size): 1/3 with 2 runs against 2, 1/10 with 3 against 3 (so
+    neither can reach 0.05), 1/35 with 4 against 4, 8/216 for three strata of 2 against 2.
     """
     strata = list(strata)
     if not strata or not all(isinstance(s, (tuple, list)) and len(s) == 2 for s in strata):
@@ -179,18 +181,21 @@ def run_energy_test(strata, n_permutations: int = 1000, seed: int = 0) -> RunTes
     observed = sum(_split_statistic(s, c, lab) for (s, c, _), lab in zip(blocks, labels))
     tol = 1e-12 * abs(observed)
     total = math.prod(math.comb(len(c), na) for _, c, na in blocks)
+    # with equal group sizes a relabelling and its mirror image (A and B swapped) tie
+    p_min = math.prod(2 if 2 * na == len(c) else 1 for _, c, na in blocks) / total
     if total <= n_permutations:
         options = [_masks(len(c), na) for _, c, na in blocks]
         values = np.array([sum(_split_statistic(s, c, m) for (s, c, _), m in zip(blocks, combo))
                            for combo in itertools.product(*options)])
-        return RunTest(observed, float(np.mean(values >= observed - tol)), 1.0 / total, total, True)
+        return RunTest(observed, float(np.mean(values >= observed - tol)), p_min, total, True)
     rng = np.random.default_rng(seed)
     hits = sum(sum(_split_statistic(s, c, rng.permutation(lab)) for (s, c, _), lab in zip(blocks, labels))
                >= observed - tol for _ in range(n_permutations))
-    return RunTest(observed, (1 + hits) / (1 + n_permutations), 1.0 / total, n_permutations, False)
+    return RunTest(observed, (1 + hits) / (1 + n_permutations), max(p_min, 1 / (1 + n_permutations)),
+                   n_permutations, False)
 
 
-def simulate_null_clouds(n_runs: int, n_evals: int, rng: np.random.Generator, *, run_sd: float = 0.1,
+def simulate_null_clouds(n_runs: int, n_evals: int, rng: np.random.Generator, *, run_sd: float = 0.2,
                          eval_sd: float = 0.02, shift: float = 0.0) -> tuple[list, list]:
     """Two groups of ``n_runs`` synthetic training runs with ``n_evals`` evaluations each.
 
@@ -254,6 +259,7 @@ class GapDifference(NamedTuple):
     df: float  #: Welch–Satterthwaite degrees of freedom
     detectable: float  #: smallest true difference detected with the given power at level 1 − level
     grid: tuple  #: (lowest, highest) training loss of the common grid
+    reference: float  #: group A's mean gap on the grid (a scale for the difference)
 
 
 def gap_difference_ci(clouds_a, clouds_b, n_grid: int = 20, level: float = 0.95,
@@ -284,12 +290,12 @@ def gap_difference_ci(clouds_a, clouds_b, n_grid: int = 20, level: float = 0.95,
     se = math.sqrt(va + vb)
     diff = float(gb.mean() - ga.mean())
     if se == 0:
-        return GapDifference(diff, diff, diff, 0.0, math.inf, 0.0, (float(lo), float(hi)))
+        return GapDifference(diff, diff, diff, 0.0, math.inf, 0.0, (float(lo), float(hi)), float(ga.mean()))
     df = (va + vb) ** 2 / (va**2 / (len(ga) - 1) + vb**2 / (len(gb) - 1))
     tq = stats.t.ppf((1 + level) / 2, df)
     detectable = (tq + stats.t.ppf(power, df)) * se
     return GapDifference(diff, diff - tq * se, diff + tq * se, se, float(df), float(detectable),
-                         (float(lo), float(hi)))
+                         (float(lo), float(hi)), float(ga.mean()))
 
 
 def _ce(model, x, y):
@@ -374,7 +380,8 @@ def train_run(family: str, kind: str, optimizer: str, settings: dict, train_sett
             fields |= dict(max_iters=settings["epochs"] * per_epoch, eval_interval=per_epoch)
             eval_fn = full_set_eval(splits, mean, std)
         tcfg = TrainConfig(optimizer=optimizer, seed=seed, **fields)
-        fn = images.batch_fn(splits, settings["batch_size"], mean, std, train_augment=aug)
+        fn = images.batch_fn(splits, settings["batch_size"], mean, std, train_augment=aug,
+                             **settings.get("augment", {}))
         cfg = dict(image_size=size, channels=channels, num_outputs=classes, ffn=kind, **settings["model"])
         model = Mixer(MixerConfig(**cfg), seed) if family == "mixer" else ViT(ViTConfig(**cfg), seed)
         return train(model, tcfg, fn, _ce, eval_fn=eval_fn)
@@ -393,6 +400,53 @@ def stored_name(family: str, optimizer: str, kind: str, seed: int) -> str:
     if family == "gpt":
         return f"gpt_cpu{'_sgd' if optimizer == 'sgd' else ''}_{kind}_seed{seed}"
     return f"gen_mnist5k_{family}_{optimizer}_{kind}_seed{seed}"
+
+
+def stored_clouds(family: str, optimizer: str, kind: str, seeds=range(8)) -> list[np.ndarray]:
+    """Clouds (:func:`cloud`) of the stored runs of ``family``/``optimizer``/``kind`` among ``seeds``
+    (see :func:`stored_name`); seeds without a stored run are skipped."""
+    from .results import load_result
+
+    out = []
+    for s in seeds:
+        stored = load_result(stored_name(family, optimizer, kind, s))
+        if stored is not None:
+            out.append(cloud(stored["data"]["history"]))
+    return out
+
+
+class Comparison(NamedTuple):
+    """Result of :func:`compare`: the run-level test, the paper's test and the matched-loss gap."""
+
+    runs: tuple  #: (runs in A, runs in B)
+    run_test: RunTest
+    paper_p: float  #: the paper's 1-D test on the first run of each group (as the paper: one run each)
+    gap: GapDifference | None  #: None when the runs share no range of training loss or a group has 1 run
+
+
+def compare(clouds_a, clouds_b, n_permutations: int = 1000, seed: int = 0) -> Comparison:
+    """Compare two groups of runs three ways: :func:`run_energy_test`, :func:`paper_energy_test`
+    on one run of each group, and :func:`gap_difference_ci` (when it is defined)."""
+    a, b = _runs(clouds_a, "clouds_a"), _runs(clouds_b, "clouds_b")
+    rt = run_energy_test([(a, b)], n_permutations, seed)
+    paper_p = paper_energy_test(a[0], b[0], n_permutations, seed)[1]
+    try:
+        gap = gap_difference_ci(a, b)
+    except ValueError:
+        gap = None
+    return Comparison((len(a), len(b)), rt, paper_p, gap)
+
+
+def plot_clouds(ax, groups: dict, *, log_x: bool = False) -> None:
+    """Scatter the clouds of ``groups`` (label → (clouds, matplotlib style dict)) on ``ax``, each
+    run's points joined by a thin line in training order."""
+    for label, (clouds, style) in groups.items():
+        for i, c in enumerate(clouds):
+            ax.plot(c[:, 0], c[:, 1], lw=0.6, alpha=0.5, color=style.get("color"))
+            ax.scatter(c[:, 0], c[:, 1], s=14, alpha=0.8, label=label if i == 0 else None, **style)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set(xlabel="training loss $L_S$", ylabel="gap $L_D - L_S$")
 
 
 def main(argv=None) -> None:
