@@ -19,6 +19,7 @@ offsets) so that the tests' rejection rates under the null hypothesis can be mea
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Callable, NamedTuple
@@ -307,6 +308,11 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 
 
+@functools.lru_cache(maxsize=1)
+def _mnist5k():
+    return data.mnist_5k()  # parsing the packaged file takes seconds: read it once per process
+
+
 def image_splits(data_name: str, seed: int = 0):
     """``(splits, mean, std, image_size, channels, classes, augment)`` of an image data set:
     ``"mnist5k"`` (real MNIST offline, :func:`glu_lib.data.mnist_5k`: 4,000 training and 1,000 test
@@ -314,11 +320,11 @@ def image_splits(data_name: str, seed: int = 0):
     ``"digits"`` (scikit-learn's 8×8 digits, no augmentation), ``"cifar10"`` or ``"tiny_imagenet"``
     (under ``$GLU_DATA_DIR``, with the paper's augmentation; CIFAR-10 is downloaded when missing)."""
     if data_name == "mnist5k":
-        x, y = data.mnist_5k()
+        x, y = _mnist5k()
         rng = np.random.default_rng(seed)
         test = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), 100, replace=False) for c in range(10)]))
         train_ = np.setdiff1d(np.arange(len(y)), test)
-        xt, yt = torch.from_numpy(x[:, None]), torch.from_numpy(y)
+        xt, yt = torch.from_numpy(x[:, None].copy()), torch.from_numpy(y.copy())
         return ({"train": (xt[train_], yt[train_]), "val": (xt[test], yt[test])}, MNIST_MEAN, MNIST_STD, 28, 1,
                 10, False)
     if data_name == "digits":
@@ -437,6 +443,12 @@ def compare(clouds_a, clouds_b, n_permutations: int = 1000, seed: int = 0) -> Co
     return Comparison((len(a), len(b)), rt, paper_p, gap)
 
 
+def _max_n(n: int):
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(n)
+
+
 def plot_clouds(ax, groups: dict, *, log_x: bool = False) -> None:
     """Scatter the clouds of ``groups`` (label → (clouds, matplotlib style dict)) on ``ax``, each
     run's points joined by a thin line in training order."""
@@ -445,7 +457,14 @@ def plot_clouds(ax, groups: dict, *, log_x: bool = False) -> None:
             ax.plot(c[:, 0], c[:, 1], lw=0.6, alpha=0.5, color=style.get("color"))
             ax.scatter(c[:, 0], c[:, 1], s=14, alpha=0.8, label=label if i == 0 else None, **style)
     if log_x:
+        from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.xaxis.set_major_locator(_max_n(4))
     ax.set(xlabel="training loss $L_S$", ylabel="gap $L_D - L_S$")
 
 
