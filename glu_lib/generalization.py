@@ -478,7 +478,7 @@ def main(argv=None) -> None:
 
     from .config import Preset, preset
     from .results import load_result, save_result
-    from .runs import GPT_RECIPES, train_gpt
+    from .runs import GPT_RECIPES, GPT_VARIANTS, train_gpt
 
     ap = argparse.ArgumentParser(description="train the missing stored runs of chapter 6")
     ap.add_argument("family", choices=["gpt", "mixer", "vit"])
@@ -498,7 +498,7 @@ def main(argv=None) -> None:
                 if args.family == "gpt":
                     recipe = "cpu_sgd" if opt == "sgd" else "cpu"
                     out = train_gpt(kind, recipe, ckpt_dir=args.ckpt_dir, seed=seed)
-                    values = MappingProxyType({**GPT_RECIPES[recipe], "ffn": kind, "seed": seed})
+                    values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind, "seed": seed})
                     save_result(name, out, Preset("gpt", recipe, values))
                 else:
                     hist = train_run(args.family, kind, opt, P.panel[args.family], P.panel_train, seed=seed)

@@ -212,3 +212,13 @@ def test_train_run_errors():
     with pytest.raises(ValueError, match="unknown image data"):
         gen.image_splits("mnist")
     assert math.isfinite(gen.energy_distance([0.0, 1.0], [2.0, 3.0]))
+
+
+def test_sgd_gpt_variant():
+    from glu_lib.runs import GPT_RECIPES, gpt_recipe
+
+    mcfg, tcfg, batch = gpt_recipe("cpu_sgd", "relu", 65, seed=1)
+    ref = gpt_recipe("cpu", "relu", 65, seed=1)
+    assert (mcfg, batch) == (ref[0], ref[2])
+    assert (tcfg.optimizer, tcfg.lr, tcfg.max_iters, tcfg.momentum) == ("sgd", 0.3, 2000, 0.9)
+    assert "cpu_sgd" not in GPT_RECIPES
