@@ -333,8 +333,8 @@ plt.show()
 # %%
 F = preset("generalization", "full")
 for opt, t in F.train.items():
-    print(textwrap.fill(f"full {opt}: " + ", ".join(f"{k}={v}" for k, v in t.items()), 80,
-                        subsequent_indent="    "))
+    line = f"full {opt}: " + ", ".join(f"{k}={v}" for k, v in t.items())
+    print(textwrap.fill(line, 80, subsequent_indent="    "))
 for fam, f in F.families.items():
     print(f"full {fam}: data={f.get('data', 'tiny-shakespeare')}, "
           f"epochs={f.get('epochs', '-')}, seeds={f['seeds']}")
@@ -358,7 +358,8 @@ def gap_summary(cmp):
 
 
 def smallest_p(cmp, extra=()):
-    return min([c.run_test.p for c in cmp.values()] + [r.p for r in extra], default=np.nan)
+    ps = [c.run_test.p for c in cmp.values()] + [r.p for r in extra]
+    return min(ps, default=np.nan)
 
 
 def ratios(cmp):
@@ -410,8 +411,8 @@ assert run_level <= 0.1 and paper_level >= 0.3, (run_level, paper_level)
 assert null_rate["4 runs x 10 evals", "single points, 2-D"] >= 0.1
 assert p_swap_paper > 0.5 and p_swap_2d < 0.01
 # stored runs (identical at both scales)
-assert sg["n"] >= 5 and sg["inside"] == sg["n"], "a stored matched-loss interval excludes 0"
-assert 0.5 <= sg["rel"] <= 5, sg  # the design cannot detect differences below ~half the gap
+assert sg["n"] >= 5 and sg["inside"] == sg["n"], "a stored interval excludes 0"
+assert 0.5 <= sg["rel"] <= 5, sg  # it cannot detect differences below ~half the gap
 assert sg["positive"] >= sg["n"] - 2 and sg["sign_p"] < 0.05, sg
 assert stored_p < 0.05 and strata, "no stored comparison rejects"
 assert sr[2] >= 1 and sr[2] < sr[3], sr  # above 1 for some families, not all
@@ -420,7 +421,8 @@ if P.scale == "smoke":
 
 # %%
 gate_verdict = ("reproduced" if sg["inside"] == sg["n"] and sg["rel"] <= 0.5
-                else "partly reproduced" if 2 * sg["inside"] >= sg["n"] else "not reproduced")
+                else "partly reproduced" if 2 * sg["inside"] >= sg["n"]
+                else "not reproduced")
 opt_verdict = ("reproduced" if sr[2] == sr[3]
                else "partly reproduced" if sr[2] else "not reproduced")
 rows = [
@@ -428,16 +430,21 @@ rows = [
             "paper Fig. 7",
             f"live Mixer: {lg['inside']} of {lg['n']} intervals contain 0",
             f"CPU panel: {sg['inside']} of {sg['n']} contain 0, {sg['positive']} of "
-            f"{sg['n']} > 0, detectable up to {sig(sg['rel'], 2)}x the gap", gate_verdict),
-    Verdict("An energy test finds no GLU vs non-GLU difference (p >= 0.05)", "paper Fig. 7",
+            f"{sg['n']} > 0, detectable up to {sig(sg['rel'], 2)}x the gap",
+            gate_verdict),
+    Verdict("An energy test finds no GLU vs non-GLU difference (p >= 0.05)",
+            "paper Fig. 7",
             f"smallest run-level p {sig(live_p)} (2 runs per side)",
             f"CPU panel: smallest run-level p {sig(stored_p)}",
             "reproduced" if stored_p >= 0.05 else "not reproduced"),
-    Verdict("Switching SGD to AdamW moves the cloud further than the gate", "paper Fig. 7",
+    Verdict("Switching SGD to AdamW moves the cloud further than the gate",
+            "paper Fig. 7",
             f"live Mixer: ratio {sig(lr[0], 2)}-{sig(lr[1], 2)}",
-            f"CPU panel: ratio {sig(sr[0], 2)}-{sig(sr[1], 2)}, above 1 in {sr[2]} of {sr[3]}",
+            f"CPU panel: ratio {sig(sr[0], 2)}-{sig(sr[1], 2)}, "
+            f"above 1 in {sr[2]} of {sr[3]}",
             opt_verdict),
-    Verdict("The paper's energy test keeps its 5 % false-positive rate", "paper Fig. 7 (code)",
+    Verdict("The paper's energy test keeps its 5 % false-positive rate",
+            "paper Fig. 7 (code)",
             f"true null rejected {paper_level:.2f} (run-level test {run_level:.2f})",
             "not run", "not reproduced" if paper_level > 0.1 else "reproduced"),
 ]
