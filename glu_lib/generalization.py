@@ -38,7 +38,7 @@ from .vit import ViT, ViTConfig
 
 __all__ = ["energy_distance", "energy_test", "paper_energy_test", "RunTest", "run_energy_test",
            "simulate_null_clouds", "rejection_rate", "cloud", "gap_at_matched_loss", "GapDifference",
-           "gap_difference_ci", "image_splits", "full_set_eval", "train_run", "stored_name",
+           "gap_difference_ci", "pooled_difference", "image_splits", "full_set_eval", "train_run", "stored_name",
            "stored_clouds", "Comparison", "compare", "plot_clouds"]
 
 
@@ -306,6 +306,20 @@ def _ce(model, x, y):
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 #: MNIST normalisation of the official code (``transforms.Normalize((0.1307,), (0.3081,))``).
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
+
+
+def pooled_difference(gaps, level: float = 0.95) -> tuple[float, float, float]:
+    """Inverse-variance weighted mean of several :class:`GapDifference` results (a fixed-effect
+    meta-analysis, weights ``1/se²``) with a normal-approximation interval: ``(mean, low, high)``.
+    The comparisons must be independent; the normal quantile understates the width when each
+    has few runs."""
+    gaps = list(gaps)
+    if not gaps or any(g.se <= 0 for g in gaps):
+        raise ValueError("need at least one GapDifference, each with se > 0")
+    w = np.array([1 / g.se**2 for g in gaps])
+    mean = float(np.sum(w * [g.difference for g in gaps]) / w.sum())
+    half = float(stats.norm.ppf((1 + level) / 2) / np.sqrt(w.sum()))
+    return mean, mean - half, mean + half
 
 
 @functools.lru_cache(maxsize=1)

@@ -222,3 +222,13 @@ def test_sgd_gpt_variant():
     assert (mcfg, batch) == (ref[0], ref[2])
     assert (tcfg.optimizer, tcfg.lr, tcfg.max_iters, tcfg.momentum) == ("sgd", 0.3, 2000, 0.9)
     assert "cpu_sgd" not in GPT_RECIPES
+
+
+def test_pooled_difference():
+    g = [gen.GapDifference(0.1, 0, 0.2, 0.05, 5, 0.1, (0, 1), 0.2),
+         gen.GapDifference(0.4, 0, 0.8, 0.10, 5, 0.3, (0, 1), 0.2)]
+    mean, lo, hi = gen.pooled_difference(g)
+    assert mean == pytest.approx((0.1 / 0.0025 + 0.4 / 0.01) / (1 / 0.0025 + 1 / 0.01))
+    assert hi - lo == pytest.approx(2 * 1.959964 / np.sqrt(1 / 0.0025 + 1 / 0.01), rel=1e-5)
+    with pytest.raises(ValueError, match="se > 0"):
+        gen.pooled_difference([])
