@@ -412,8 +412,8 @@ print(f"true null rejected: paper's test in its design {paper_level:.2f}, "
 # comparison is the one that addresses the claim. The optimiser comparison depends on the
 # family: for the GPT and the ViT the switch from SGD to AdamW moves the cloud several times
 # as far as the gate (the ratios printed above), as in the paper; for the Mixer on MNIST-5k
-# (with an SGD learning rate that trains about as fast as AdamW) it moves it less far than
-# the gate does. The live slice is too short and too
+# (with an SGD learning rate that trains about as fast as AdamW) it moves it about as far as
+# the gate or less. The live slice is too short and too
 # small (2 runs per side) for its tests to reject anything; it checks that the pipeline runs.
 
 # %%
