@@ -19,32 +19,55 @@ SCALES = ("smoke", "full")
 #: The presets by chapter and scale (numbers only; their meaning is documented where they are used).
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "generalization": {
+        # smoke: a live slice of the stored MNIST-5k panel (fewer epochs and seeds); full: the official
+        # recipe (train_activation_gap.py) at the paper's scale, for a GPU. Both scales load the stored
+        # CPU panel described by ``panel``/``panel_train`` (trained by ``python -m glu_lib.generalization``).
         "smoke": dict(
             families=dict(
-                mixer=dict(model=dict(patch_size=2, dim=32, depth=2), batch_size=64, optimizers=("sgd", "adamw"), seeds=3),
-                vit=dict(model=dict(patch_size=2, dim=32, depth=2, heads=4, mlp_dim=64), batch_size=64,
-                         optimizers=("sgd",), seeds=3),
-                gpt=dict(model=dict(n_layer=1, n_head=2, n_embd=32, block_size=32), batch_size=12,
-                         optimizers=("adamw",), seeds=2)),
-            train=dict(sgd=dict(max_iters=200, lr=0.05, min_lr=0.005, warmup_iters=10, eval_interval=20, eval_iters=2,
-                                ckpt_interval=0, weight_decay=5e-4),
-                       adamw=dict(max_iters=200, lr=2e-3, min_lr=2e-4, warmup_iters=10, eval_interval=20, eval_iters=2,
-                                  ckpt_interval=0, weight_decay=0.05)),
-            pairs=(("relu", "reglu"),), permutations=1000),
+                mixer=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2), batch_size=128, epochs=3,
+                           optimizers=("sgd", "adamw"), seeds=2)),
+            train=dict(sgd=dict(lr=0.05, min_lr=0.05, schedule="constant", warmup_iters=0, momentum=0.9,
+                                weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
+                       adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
+                                  weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0)),
+            pairs=(("relu", "reglu"),), permutations=1000, null_sims=100, null_permutations=200,
+            panel=dict(
+                mixer=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2), batch_size=128, epochs=8),
+                vit=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2, heads=2, mlp_dim=64),
+                         batch_size=128, epochs=8)),
+            panel_train=dict(
+                sgd=dict(lr=0.05, min_lr=0.05, schedule="constant", warmup_iters=0, momentum=0.9,
+                         weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
+                adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
+                           weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0))),
         "full": dict(
             families=dict(
-                mixer=dict(data="cifar10", model=dict(patch_size=4, dim=256, depth=4), batch_size=256,
-                           optimizers=("sgd", "adamw"), seeds=4),
+                mixer=dict(data="cifar10", model=dict(patch_size=4, dim=256, depth=4), batch_size=256, epochs=26,
+                           augment=dict(erase_p=0.1), optimizers=("sgd", "adamw"), seeds=4),
                 vit=dict(data="tiny_imagenet", model=dict(patch_size=4, dim=256, depth=4, heads=8, mlp_dim=1024),
-                         batch_size=256, optimizers=("sgd", "adamw"), seeds=4),
+                         batch_size=256, epochs=26, optimizers=("sgd", "adamw"), seeds=4),
                 gpt=dict(model=dict(n_layer=6, n_head=6, n_embd=384, block_size=256, dropout=0.2), batch_size=64,
-                         optimizers=("adamw",), seeds=4, train=dict(max_iters=5000))),
-            # 19,600 iterations = 100 epochs of CIFAR-10 at batch 256
-            train=dict(sgd=dict(max_iters=19600, lr=0.005, min_lr=0.0005, warmup_iters=100, eval_interval=196,
-                                eval_iters=20, ckpt_interval=196, weight_decay=5e-4),
-                       adamw=dict(max_iters=19600, lr=1e-3, min_lr=1e-4, warmup_iters=100, eval_interval=196,
-                                  eval_iters=20, ckpt_interval=196, weight_decay=0.05)),
-            pairs=(("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu")), permutations=1000),
+                         optimizers=("adamw",), seeds=4,
+                         train=dict(max_iters=5000, schedule="cosine", lr=1e-3, min_lr=1e-4, warmup_iters=100,
+                                    weight_decay=0.1, decay_all=False, grad_clip=1.0, eval_interval=250,
+                                    eval_iters=200))),
+            # the official train_activation_gap.py: constant lr, SGD momentum 0.9, weight decay 1e-4 on
+            # every parameter, no clipping, full-split losses after every epoch, epochs 0-25 plotted
+            train=dict(sgd=dict(lr=0.005, min_lr=0.005, schedule="constant", warmup_iters=0, momentum=0.9,
+                                weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
+                       adamw=dict(lr=0.001, min_lr=0.001, schedule="constant", warmup_iters=0,
+                                  weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0)),
+            pairs=(("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu")), permutations=1000,
+            null_sims=400, null_permutations=500,
+            panel=dict(
+                mixer=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2), batch_size=128, epochs=8),
+                vit=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2, heads=2, mlp_dim=64),
+                         batch_size=128, epochs=8)),
+            panel_train=dict(
+                sgd=dict(lr=0.05, min_lr=0.05, schedule="constant", warmup_iters=0, momentum=0.9,
+                         weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
+                adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
+                           weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0))),
     },
     "deep_models": {
         "smoke": dict(vit=dict(image_size=16, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=64),

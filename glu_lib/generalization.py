@@ -1,25 +1,45 @@
 """The generalisation gap of GLU and non-GLU models (the paper's Fig. 7).
 
 A run gives a cloud of points ``(L_S, L_D − L_S)``: training loss and generalisation gap at each
-evaluation. Two clouds are compared with the two-sample energy distance (Székely & Rizzo) and a
-permutation test (``scipy.stats.permutation_test``); the gaps are also compared at matched training
-loss, with a bootstrap confidence interval over runs.
+evaluation. Three ways to compare two groups of runs live here:
+
+* :func:`run_energy_test`: the two-sample energy distance (Székely & Rizzo) of the pooled points
+  with a permutation test that relabels **whole runs** (valid when the evaluations of one run are
+  dependent, as they are);
+* :func:`paper_energy_test`: the test of the paper's official plotting script, kept for comparison
+  (``scipy.stats.energy_distance`` on the *flattened* points, i.e. a 1-D test that mixes the two
+  coordinates, with single points permuted and ``p = hits / n``);
+* :func:`gap_difference_ci`: the gap difference at matched training loss, one number per run on a
+  grid that every run covers, with a Welch *t* interval over runs and the smallest difference the
+  design detects with 80 % power.
+
+:func:`simulate_null_clouds` draws two groups of runs from one distribution (with run-level
+offsets) so that the tests' rejection rates under the null hypothesis can be measured.
 """
 
 from __future__ import annotations
+
+import functools
+import itertools
+import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
 from scipy import stats
 from scipy.spatial.distance import cdist
 
-from . import images, text
+from . import data, images, text
+from ._checks import positive_int
 from .gpt import GPT, GPTConfig
 from .mixer import Mixer, MixerConfig
 from .train import TrainConfig, train
 from .vit import ViT, ViTConfig
 
-__all__ = ["energy_distance", "energy_test", "cloud", "gap_at_matched_loss", "gap_difference_ci", "image_splits", "train_run"]
+__all__ = ["energy_distance", "energy_test", "paper_energy_test", "RunTest", "run_energy_test",
+           "simulate_null_clouds", "rejection_rate", "cloud", "gap_at_matched_loss", "GapDifference",
+           "gap_difference_ci", "pooled_difference", "image_splits", "full_set_eval", "train_run", "stored_name",
+           "stored_clouds", "Comparison", "compare", "plot_clouds"]
 
 
 def _points(A, name):
@@ -31,8 +51,17 @@ def _points(A, name):
     return A
 
 
+def _energy_from(D, ia, ib) -> float:
+    """Energy distance of the points ``ia`` against ``ib`` from their pairwise distance matrix ``D``."""
+    return float(2 * D[np.ix_(ia, ib)].mean() - D[np.ix_(ia, ia)].mean() - D[np.ix_(ib, ib)].mean())
+
+
 def energy_distance(A, B) -> float:
-    """Two-sample energy distance ``2E‖a−b‖ − E‖a−a'‖ − E‖b−b'‖`` of point sets A (n, k) and B (m, k)."""
+    """Two-sample energy distance ``2E‖a−b‖ − E‖a−a'‖ − E‖b−b'‖`` of point sets A (n, k) and B (m, k).
+
+    This is the *squared* form (Székely & Rizzo 2013, Eq. 2.1 with V-statistics); scipy's
+    ``energy_distance`` of 1-D samples is its square root.
+    """
     A, B = _points(A, "A"), _points(B, "B")
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"A and B must have the same dimension, got {A.shape[1]} and {B.shape[1]}")
@@ -40,15 +69,169 @@ def energy_distance(A, B) -> float:
 
 
 def energy_test(A, B, n_permutations: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """Energy distance of A and B and its permutation p-value (labels shuffled ``n_permutations`` times)."""
+    """Energy distance of A and B and its one-sided permutation p-value, **single points permuted**.
+
+    ``p = (1 + #{T* >= T}) / (1 + n_permutations)`` over random relabellings of the pooled points.
+    Valid only when all points are independent; points of one training run are not (use
+    :func:`run_energy_test` for runs).
+    """
     A, B = _points(A, "A"), _points(B, "B")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A and B must have the same dimension, got {A.shape[1]} and {B.shape[1]}")
+    positive_int(n_permutations, "n_permutations")
     pooled = np.concatenate([A, B])
-    # scipy permutes along axis 0 column by column; permuting row indices keeps the points whole
-    res = stats.permutation_test((np.arange(len(A)), np.arange(len(A), len(pooled))),
-                                 lambda i, j: energy_distance(pooled[i], pooled[j]), permutation_type="independent",
-                                 vectorized=False, n_resamples=n_permutations, alternative="greater",
-                                 random_state=np.random.default_rng(seed))
-    return float(res.statistic), float(res.pvalue)
+    D = cdist(pooled, pooled)
+    idx = np.arange(len(pooled))
+    observed = _energy_from(D, idx[: len(A)], idx[len(A):])
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(n_permutations):
+        perm = rng.permutation(idx)
+        hits += _energy_from(D, perm[: len(A)], perm[len(A):]) >= observed - 1e-12 * abs(observed)
+    return observed, (1 + hits) / (1 + n_permutations)
+
+
+def paper_energy_test(A, B, n_permutations: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """The test of the paper's official plotting script (``plot_gap_scatter_augmented.py``).
+
+    It applies ``scipy.stats.energy_distance`` to ``A.flatten()`` and ``B.flatten()``: a 1-D
+    test on the mixed bag of training losses and gaps (the pairing of the two coordinates is
+    lost), permutes single points of the pooled clouds and returns ``p = hits / n_permutations``
+    (which can be 0). The official script draws permutations from NumPy's global state without
+    a seed; here they come from ``seed``.
+    """
+    A, B = _points(A, "A"), _points(B, "B")
+    positive_int(n_permutations, "n_permutations")
+    pooled = np.concatenate([A, B])
+    observed = float(stats.energy_distance(A.flatten(), B.flatten()))
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(n_permutations):
+        perm = rng.permutation(len(pooled))
+        hits += stats.energy_distance(pooled[perm[: len(A)]].flatten(),
+                                      pooled[perm[len(A):]].flatten()) >= observed
+    return observed, hits / n_permutations
+
+
+class RunTest(NamedTuple):
+    """Result of :func:`run_energy_test`."""
+
+    statistic: float  #: energy distance (summed over strata)
+    p: float  #: one-sided permutation p-value
+    p_min: float  #: the smallest p-value this design can give
+    n_relabellings: int  #: relabellings used (all of them when ``exact``)
+    exact: bool  #: True when every distinct relabelling was enumerated
+
+
+def _runs(clouds, name):
+    clouds = [_points(c, f"{name}[{i}]") for i, c in enumerate(clouds)]
+    if not clouds:
+        raise ValueError(f"{name} must hold at least one run")
+    return clouds
+
+
+def _run_blocks(clouds_a, clouds_b):
+    """Per-run-pair sums of point distances, point counts and the number of runs in group A."""
+    runs = _runs(clouds_a, "clouds_a") + _runs(clouds_b, "clouds_b")
+    if len({r.shape[1] for r in runs}) != 1:
+        raise ValueError("all runs must have points of the same dimension")
+    pts = np.concatenate(runs)
+    owner = np.repeat(np.arange(len(runs)), [len(r) for r in runs])
+    sums = np.zeros((len(runs), len(runs)))
+    np.add.at(sums, (owner[:, None], owner[None, :]), cdist(pts, pts))
+    return sums, np.array([len(r) for r in runs], dtype=np.float64), len(clouds_a)
+
+
+def _split_statistic(sums, counts, in_a) -> float:
+    """Energy distance of the runs marked ``in_a`` against the others, from :func:`_run_blocks`."""
+    na, nb = counts[in_a].sum(), counts[~in_a].sum()
+    return float(2 * sums[np.ix_(in_a, ~in_a)].sum() / (na * nb) - sums[np.ix_(in_a, in_a)].sum() / na**2
+                 - sums[np.ix_(~in_a, ~in_a)].sum() / nb**2)
+
+
+def _masks(k: int, na: int) -> list[np.ndarray]:
+    out = []
+    for comb in itertools.combinations(range(k), na):
+        m = np.zeros(k, dtype=bool)
+        m[list(comb)] = True
+        out.append(m)
+    return out
+
+
+def run_energy_test(strata, n_permutations: int = 1000, seed: int = 0) -> RunTest:
+    """Energy-distance test that permutes **whole runs**, not single evaluations.
+
+    ``strata`` is a list of pairs ``(clouds_a, clouds_b)`` (one pair, or e.g. one per activation
+    pair); a cloud is one run's ``(n_evals, k)`` points. The statistic is the energy
+    distance (:func:`energy_distance`) of group A's pooled points against group B's, summed over
+    strata. Under the null hypothesis the runs of a stratum are exchangeable, so the labels are
+    permuted run by run within each stratum and the points of a run stay together: the test keeps
+    its level when evaluations of one run are dependent. When the number of distinct relabellings
+    is at most ``n_permutations`` all are enumerated (exact p-value, the observed one included);
+    otherwise ``p = (1 + #{T* >= T}) / (1 + n_permutations)`` over random relabellings.
+    ``p_min`` is the smallest p-value the design can give (a relabelling and its mirror image tie
+    when the groups are equal in size): 1/3 with 2 runs against 2, 1/10 with 3 against 3 (so
+    neither can reach 0.05), 1/35 with 4 against 4, 8/216 for three strata of 2 against 2.
+    """
+    strata = list(strata)
+    if not strata or not all(isinstance(s, (tuple, list)) and len(s) == 2 for s in strata):
+        raise ValueError("strata must be a non-empty list of (clouds_a, clouds_b) pairs")
+    positive_int(n_permutations, "n_permutations")
+    blocks = [_run_blocks(a, b) for a, b in strata]
+    labels = [np.arange(len(c)) < na for _, c, na in blocks]
+    observed = sum(_split_statistic(s, c, lab) for (s, c, _), lab in zip(blocks, labels))
+    tol = 1e-12 * abs(observed)
+    total = math.prod(math.comb(len(c), na) for _, c, na in blocks)
+    # with equal group sizes a relabelling and its mirror image (A and B swapped) tie
+    p_min = math.prod(2 if 2 * na == len(c) else 1 for _, c, na in blocks) / total
+    if total <= n_permutations:
+        options = [_masks(len(c), na) for _, c, na in blocks]
+        values = np.array([sum(_split_statistic(s, c, m) for (s, c, _), m in zip(blocks, combo))
+                           for combo in itertools.product(*options)])
+        return RunTest(observed, float(np.mean(values >= observed - tol)), p_min, total, True)
+    rng = np.random.default_rng(seed)
+    hits = sum(sum(_split_statistic(s, c, rng.permutation(lab)) for (s, c, _), lab in zip(blocks, labels))
+               >= observed - tol for _ in range(n_permutations))
+    return RunTest(observed, (1 + hits) / (1 + n_permutations), max(p_min, 1 / (1 + n_permutations)),
+                   n_permutations, False)
+
+
+def simulate_null_clouds(n_runs: int, n_evals: int, rng: np.random.Generator, *, run_sd: float = 0.2,
+                         eval_sd: float = 0.02, shift: float = 0.0) -> tuple[list, list]:
+    """Two groups of ``n_runs`` synthetic training runs with ``n_evals`` evaluations each.
+
+    Every run follows one law: training loss ``L_S(t) = 0.5 + 2·exp(−3t)·(1 + u)`` on
+    ``t = 1/n_evals, …, 1`` and gap ``0.1·(2.5 − L_S) + v + ε``, with run-level offsets
+    ``u, v ~ N(0, run_sd²)`` (shared by all evaluations of a run, so they are dependent) and
+    evaluation noise ``ε ~ N(0, eval_sd²)``. Group B's gaps are moved by ``shift`` (0: the null).
+    """
+    n_runs, n_evals = positive_int(n_runs, "n_runs"), positive_int(n_evals, "n_evals")
+    if not (run_sd >= 0 and eval_sd >= 0):
+        raise ValueError(f"run_sd and eval_sd must be >= 0, got {run_sd!r}, {eval_sd!r}")
+    t = np.arange(1, n_evals + 1) / n_evals
+
+    def one(extra):
+        u, v = rng.normal(0, run_sd, 2)
+        ls = 0.5 + 2 * np.exp(-3 * t) * (1 + u)
+        gap = 0.1 * (2.5 - ls) + v + extra + rng.normal(0, eval_sd, n_evals)
+        return np.stack([ls, gap], axis=1)
+
+    return [one(0.0) for _ in range(n_runs)], [one(shift) for _ in range(n_runs)]
+
+
+def rejection_rate(test: Callable, n_sim: int, *, alpha: float = 0.05, seed: int = 0, **simulate) -> float:
+    """Fraction of ``n_sim`` simulated data sets (:func:`simulate_null_clouds` with ``simulate``)
+    on which ``test(clouds_a, clouds_b, seed) -> p`` gives ``p <= alpha``: the level of the test
+    under the null (``shift=0``), its power otherwise."""
+    positive_int(n_sim, "n_sim")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for i in range(n_sim):
+        a, b = simulate_null_clouds(rng=rng, **simulate)
+        hits += test(a, b, seed + i) <= alpha
+    return hits / n_sim
 
 
 def cloud(history: dict, skip_first: bool = True) -> np.ndarray:
@@ -60,29 +243,60 @@ def cloud(history: dict, skip_first: bool = True) -> np.ndarray:
 
 
 def gap_at_matched_loss(points: np.ndarray, grid) -> np.ndarray:
-    """The gap interpolated at training losses ``grid`` along one run's cloud (ordered by training loss)."""
+    """The gap interpolated at training losses ``grid`` along one run's cloud (ordered by training loss);
+    NaN outside the run's range of training loss."""
     points = _points(points, "points")
     order = np.argsort(points[:, 0])
     return np.interp(grid, points[order, 0], points[order, 1], left=np.nan, right=np.nan)
 
 
-def gap_difference_ci(clouds_a, clouds_b, n_grid: int = 20, n_boot: int = 2000, seed: int = 0):
-    """Mean gap difference (b − a) at matched training loss, with a 95 % bootstrap interval over runs.
+class GapDifference(NamedTuple):
+    """Result of :func:`gap_difference_ci` (all in units of the loss)."""
 
-    The grid spans the training losses that every run reaches; each bootstrap draw resamples the runs of
-    each group with replacement. Returns ``(difference, low, high)``.
+    difference: float  #: mean gap of group B minus group A at matched training loss
+    low: float  #: lower end of the interval
+    high: float  #: upper end of the interval
+    se: float  #: standard error of the difference (Welch)
+    df: float  #: Welch–Satterthwaite degrees of freedom
+    detectable: float  #: smallest true difference detected with the given power at level 1 − level
+    grid: tuple  #: (lowest, highest) training loss of the common grid
+    reference: float  #: group A's mean gap on the grid (a scale for the difference)
+
+
+def gap_difference_ci(clouds_a, clouds_b, n_grid: int = 20, level: float = 0.95,
+                      power: float = 0.8) -> GapDifference:
+    """Gap difference (B − A) at matched training loss with a Welch *t* interval over runs.
+
+    The grid spans the training losses that **every** run covers (from the largest of the runs'
+    lowest losses to the smallest of their highest), so each run is interpolated at every grid
+    point and summarised by one number, its mean gap on the grid; runs are the independent units.
+    The interval is ``d ± t_{(1+level)/2, ν}·se`` with Welch's ``se`` and ``ν``; ``detectable``
+    is ``(t_{(1+level)/2, ν} + t_{power, ν})·se``, the true difference that a two-sided test at
+    level ``1 − level`` detects with probability about ``power``. Needs two runs per group.
     """
-    lo = max(min(c[:, 0].min() for c in clouds_a), min(c[:, 0].min() for c in clouds_b))
-    hi = min(min(c[:, 0].max() for c in clouds_a), min(c[:, 0].max() for c in clouds_b))
+    a, b = _runs(clouds_a, "clouds_a"), _runs(clouds_b, "clouds_b")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"need at least 2 runs per group for an interval, got {len(a)} and {len(b)}")
+    positive_int(n_grid, "n_grid")
+    if not (0 < level < 1 and 0 < power < 1):
+        raise ValueError(f"level and power must be in (0, 1), got {level!r}, {power!r}")
+    lo = max(c[:, 0].min() for c in a + b)
+    hi = min(c[:, 0].max() for c in a + b)
     if not lo < hi:
         raise ValueError("the runs share no range of training loss to compare at")
     grid = np.linspace(lo, hi, n_grid)
-    ga = np.array([gap_at_matched_loss(c, grid) for c in clouds_a])
-    gb = np.array([gap_at_matched_loss(c, grid) for c in clouds_b])
-    rng = np.random.default_rng(seed)
-    boot = [np.nanmean(gb[rng.integers(len(gb), size=len(gb))]) - np.nanmean(ga[rng.integers(len(ga), size=len(ga))])
-            for _ in range(n_boot)]
-    return float(np.nanmean(gb) - np.nanmean(ga)), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
+    ga = np.array([gap_at_matched_loss(c, grid).mean() for c in a])
+    gb = np.array([gap_at_matched_loss(c, grid).mean() for c in b])
+    va, vb = ga.var(ddof=1) / len(ga), gb.var(ddof=1) / len(gb)
+    se = math.sqrt(va + vb)
+    diff = float(gb.mean() - ga.mean())
+    if se == 0:
+        return GapDifference(diff, diff, diff, 0.0, math.inf, 0.0, (float(lo), float(hi)), float(ga.mean()))
+    df = (va + vb) ** 2 / (va**2 / (len(ga) - 1) + vb**2 / (len(gb) - 1))
+    tq = stats.t.ppf((1 + level) / 2, df)
+    detectable = (tq + stats.t.ppf(power, df)) * se
+    return GapDifference(diff, diff - tq * se, diff + tq * se, se, float(df), float(detectable),
+                         (float(lo), float(hi)), float(ga.mean()))
 
 
 def _ce(model, x, y):
@@ -90,25 +304,81 @@ def _ce(model, x, y):
 
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+#: MNIST normalisation of the official code (``transforms.Normalize((0.1307,), (0.3081,))``).
+MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 
 
-def image_splits(data: str, seed: int = 0):
-    """``(splits, mean, std, image_size, channels, classes, augment)`` of an image data set: ``"digits"``
-    (offline, no augmentation), ``"cifar10"`` or ``"tiny_imagenet"`` (under ``$GLU_DATA_DIR``, with the
-    paper's augmentation; CIFAR-10 is downloaded when missing)."""
-    if data == "digits":
+def pooled_difference(gaps, level: float = 0.95) -> tuple[float, float, float]:
+    """Inverse-variance weighted mean of several :class:`GapDifference` results (a fixed-effect
+    meta-analysis, weights ``1/se²``) with a normal-approximation interval: ``(mean, low, high)``.
+    The comparisons must be independent; the normal quantile understates the width when each
+    has few runs."""
+    gaps = list(gaps)
+    if not gaps or any(g.se <= 0 for g in gaps):
+        raise ValueError("need at least one GapDifference, each with se > 0")
+    w = np.array([1 / g.se**2 for g in gaps])
+    mean = float(np.sum(w * [g.difference for g in gaps]) / w.sum())
+    half = float(stats.norm.ppf((1 + level) / 2) / np.sqrt(w.sum()))
+    return mean, mean - half, mean + half
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k():
+    return data.mnist_5k()  # parsing the packaged file takes seconds: read it once per process
+
+
+def image_splits(data_name: str, seed: int = 0):
+    """``(splits, mean, std, image_size, channels, classes, augment)`` of an image data set:
+    ``"mnist5k"`` (real MNIST offline, :func:`glu_lib.data.mnist_5k`: 4,000 training and 1,000 test
+    images, a seeded split stratified by class, no augmentation, as the official MNIST loader),
+    ``"digits"`` (scikit-learn's 8×8 digits, no augmentation), ``"cifar10"`` or ``"tiny_imagenet"``
+    (under ``$GLU_DATA_DIR``, with the paper's augmentation; CIFAR-10 is downloaded when missing)."""
+    if data_name == "mnist5k":
+        x, y = _mnist5k()
+        rng = np.random.default_rng(seed)
+        test = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), 100, replace=False) for c in range(10)]))
+        train_ = np.setdiff1d(np.arange(len(y)), test)
+        xt, yt = torch.from_numpy(x[:, None].copy()), torch.from_numpy(y.copy())
+        return ({"train": (xt[train_], yt[train_]), "val": (xt[test], yt[test])}, MNIST_MEAN, MNIST_STD, 28, 1,
+                10, False)
+    if data_name == "digits":
         d = images.digits_images(seed=seed)
         x = d["train"][0].float() / 255
         return {"train": d["train"], "val": d["test"]}, (x.mean().item(),), (x.std().item(),), 8, 1, 10, False
-    if data == "cifar10":
+    if data_name == "cifar10":
         root = images.download_cifar10(text.data_dir() / "cifar10")
         splits = {"train": images.read_cifar10(root, True), "val": images.read_cifar10(root, False)}
         return splits, images.CIFAR10_MEAN, images.CIFAR10_STD, 32, 3, 10, True
-    if data == "tiny_imagenet":
+    if data_name == "tiny_imagenet":
         root = text.data_dir() / "tiny-imagenet-200"
         (xt, yt, classes), (xv, yv, _) = images.read_tiny_imagenet(root, "train"), images.read_tiny_imagenet(root, "val")
         return {"train": (xt, yt), "val": (xv, yv)}, IMAGENET_MEAN, IMAGENET_STD, 64, 3, len(classes), True
-    raise ValueError(f"unknown image data {data!r}; expected 'digits', 'cifar10' or 'tiny_imagenet'")
+    raise ValueError(f"unknown image data {data_name!r}; expected 'mnist5k', 'digits', 'cifar10' or "
+                     "'tiny_imagenet'")
+
+
+def full_set_eval(splits: dict, mean, std, batch_size: int = 500) -> Callable:
+    """An ``eval_fn(model) -> {"train": L_S, "val": L_D}`` for :func:`glu_lib.train.train`: the mean
+    cross-entropy over **every** image of each split (no augmentation), as the official code evaluates
+    after each epoch (it averages batch means; this averages over images)."""
+    batch_size = positive_int(batch_size, "batch_size")
+
+    @torch.no_grad()
+    def eval_fn(model):
+        was = model.training
+        model.eval()
+        out = {}
+        for split in ("train", "val"):
+            x, y = splits[split]
+            dev = next(model.parameters()).device
+            total = sum(float(torch.nn.functional.cross_entropy(
+                model(images.normalize(x[i:i + batch_size], mean, std).to(dev)), y[i:i + batch_size].to(dev),
+                reduction="sum")) for i in range(0, len(y), batch_size))
+            out[split] = total / len(y)
+        model.train(was)
+        return out
+
+    return eval_fn
 
 
 def train_run(family: str, kind: str, optimizer: str, settings: dict, train_settings: dict, seed: int = 0) -> dict:
@@ -117,17 +387,145 @@ def train_run(family: str, kind: str, optimizer: str, settings: dict, train_sett
     ``"mixer"`` and ``"vit"`` train on ``settings["data"]`` (default ``"digits"``, see :func:`image_splits`)
     with cross-entropy, ``"gpt"`` on tiny-shakespeare; ``settings`` holds ``model`` (config fields) and
     ``batch_size`` (and optionally ``train``, overrides of the training fields), ``train_settings[optimizer]``
-    the :class:`~glu_lib.train.TrainConfig` fields.
+    the :class:`~glu_lib.train.TrainConfig` fields. With ``settings["epochs"]`` (image families) the run
+    is counted in epochs of the training split, evaluated on the full splits after every epoch
+    (:func:`full_set_eval`), as the official ``train_activation_gap.py`` does.
     """
-    tcfg = TrainConfig(optimizer=optimizer, seed=seed, **{**train_settings[optimizer], **settings.get("train", {})})
+    fields = {**train_settings[optimizer], **settings.get("train", {})}
     if family in ("mixer", "vit"):
         splits, mean, std, size, channels, classes, aug = image_splits(settings.get("data", "digits"))
-        fn = images.batch_fn(splits, settings["batch_size"], mean, std, train_augment=aug)
+        eval_fn = None
+        if "epochs" in settings:
+            per_epoch = math.ceil(len(splits["train"][1]) / settings["batch_size"])
+            fields |= dict(max_iters=settings["epochs"] * per_epoch, eval_interval=per_epoch)
+            eval_fn = full_set_eval(splits, mean, std)
+        tcfg = TrainConfig(optimizer=optimizer, seed=seed, **fields)
+        fn = images.batch_fn(splits, settings["batch_size"], mean, std, train_augment=aug,
+                             **settings.get("augment", {}))
         cfg = dict(image_size=size, channels=channels, num_outputs=classes, ffn=kind, **settings["model"])
         model = Mixer(MixerConfig(**cfg), seed) if family == "mixer" else ViT(ViTConfig(**cfg), seed)
-        return train(model, tcfg, fn, _ce)
+        return train(model, tcfg, fn, _ce, eval_fn=eval_fn)
     if family == "gpt":
+        tcfg = TrainConfig(optimizer=optimizer, seed=seed, **fields)
         corpus = text.char_corpus(text.fetch().read_text())
         mcfg = GPTConfig(vocab_size=corpus.vocab_size, ffn=kind, **settings["model"])
         return train(GPT(mcfg, seed), tcfg, text.batch_fn(corpus, mcfg.block_size, settings["batch_size"]), text.lm_loss)
     raise ValueError(f"unknown model family {family!r}; expected 'mixer', 'vit' or 'gpt'")
+
+
+def stored_name(family: str, optimizer: str, kind: str, seed: int) -> str:
+    """Name of a stored run: ``gpt_cpu_<kind>_seed<s>`` (AdamW) or ``gpt_cpu_sgd_<kind>_seed<s>`` for
+    the GPT panel (the recipes of :mod:`glu_lib.runs`), ``gen_mnist5k_<family>_<optimizer>_<kind>_seed<s>``
+    for the image families."""
+    if family == "gpt":
+        return f"gpt_cpu{'_sgd' if optimizer == 'sgd' else ''}_{kind}_seed{seed}"
+    return f"gen_mnist5k_{family}_{optimizer}_{kind}_seed{seed}"
+
+
+def stored_clouds(family: str, optimizer: str, kind: str, seeds=range(8)) -> list[np.ndarray]:
+    """Clouds (:func:`cloud`) of the stored runs of ``family``/``optimizer``/``kind`` among ``seeds``
+    (see :func:`stored_name`); seeds without a stored run are skipped."""
+    from .results import load_result
+
+    out = []
+    for s in seeds:
+        stored = load_result(stored_name(family, optimizer, kind, s))
+        if stored is not None:
+            out.append(cloud(stored["data"]["history"]))
+    return out
+
+
+class Comparison(NamedTuple):
+    """Result of :func:`compare`: the run-level test, the paper's test and the matched-loss gap."""
+
+    runs: tuple  #: (runs in A, runs in B)
+    run_test: RunTest
+    paper_p: float  #: the paper's 1-D test on the first run of each group (as the paper: one run each)
+    gap: GapDifference | None  #: None when the runs share no range of training loss or a group has 1 run
+
+
+def compare(clouds_a, clouds_b, n_permutations: int = 1000, seed: int = 0) -> Comparison:
+    """Compare two groups of runs three ways: :func:`run_energy_test`, :func:`paper_energy_test`
+    on one run of each group, and :func:`gap_difference_ci` (when it is defined)."""
+    a, b = _runs(clouds_a, "clouds_a"), _runs(clouds_b, "clouds_b")
+    rt = run_energy_test([(a, b)], n_permutations, seed)
+    paper_p = paper_energy_test(a[0], b[0], n_permutations, seed)[1]
+    try:
+        gap = gap_difference_ci(a, b)
+    except ValueError:
+        gap = None
+    return Comparison((len(a), len(b)), rt, paper_p, gap)
+
+
+def _max_n(n: int):
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(n)
+
+
+def plot_clouds(ax, groups: dict, *, log_x: bool = False) -> None:
+    """Scatter the clouds of ``groups`` (label → (clouds, matplotlib style dict)) on ``ax``, each
+    run's points joined by a thin line in training order."""
+    for label, (clouds, style) in groups.items():
+        for i, c in enumerate(clouds):
+            ax.plot(c[:, 0], c[:, 1], lw=0.6, alpha=0.5, color=style.get("color"))
+            ax.scatter(c[:, 0], c[:, 1], s=14, alpha=0.8, label=label if i == 0 else None, **style)
+    if log_x:
+        from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.xaxis.set_major_locator(_max_n(4))
+    ax.set(xlabel="training loss $L_S$", ylabel="gap $L_D - L_S$")
+
+
+def main(argv=None) -> None:
+    """Train the stored runs of chapter 6 that are missing (finished ones are skipped, so an
+    interrupted queue resumes): ``python -m glu_lib.generalization gpt --optimizers adamw sgd
+    --kinds relu reglu --seeds 0 1`` or ``... mixer ...`` / ``... vit ...`` (the preset's ``panel``:
+    MNIST-5k on a CPU)."""
+    import argparse
+    from types import MappingProxyType
+
+    from .config import Preset, preset
+    from .results import load_result, save_result
+    from .runs import GPT_RECIPES, GPT_VARIANTS, train_gpt
+
+    ap = argparse.ArgumentParser(description="train the missing stored runs of chapter 6")
+    ap.add_argument("family", choices=["gpt", "mixer", "vit"])
+    ap.add_argument("--optimizers", nargs="+", default=["adamw", "sgd"], choices=["adamw", "sgd"])
+    ap.add_argument("--kinds", nargs="+", default=["relu", "reglu", "gelu", "geglu", "silu", "swiglu"],
+                    choices=["relu", "reglu", "gelu", "geglu", "silu", "swiglu"])
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    ap.add_argument("--ckpt-dir", default="checkpoints")
+    args = ap.parse_args(argv)
+    P = preset("generalization", "full")
+    for seed in args.seeds:
+        for opt in args.optimizers:
+            for kind in args.kinds:
+                name = stored_name(args.family, opt, kind, seed)
+                if load_result(name) is not None:
+                    continue
+                if args.family == "gpt":
+                    recipe = "cpu_sgd" if opt == "sgd" else "cpu"
+                    out = train_gpt(kind, recipe, ckpt_dir=args.ckpt_dir, seed=seed)
+                    values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind, "seed": seed})
+                    save_result(name, out, Preset("gpt", recipe, values))
+                else:
+                    hist = train_run(args.family, kind, opt, P.panel[args.family], P.panel_train, seed=seed)
+                    values = MappingProxyType({"family": args.family, "optimizer": opt, "kind": kind, "seed": seed,
+                                               **P.panel[args.family], "train": P.panel_train[opt]})
+                    save_result(name, {"history": hist}, Preset("generalization", "panel", values))
+                print(f"{name}: train {_summary(load_result(name))}", flush=True)
+
+
+def _summary(stored: dict) -> str:
+    h = stored["data"]["history"]
+    return f"{h['train_loss'][-1]:.4f} val {h['val_loss'][-1]:.4f}"
+
+
+if __name__ == "__main__":
+    main()

@@ -50,6 +50,7 @@ class TrainConfig:
     eval_iters: int = 20
     ckpt_interval: int = 250
     seed: int = 0
+    decay_all: bool = False  # weight decay on every parameter (biases, norms), as torch's SGD(weight_decay=)
 
     def __post_init__(self):
         positive_int(self.max_iters, "max_iters")
@@ -98,10 +99,16 @@ def learning_rate(it: int, cfg: TrainConfig) -> float:
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW with weight decay on matrices only (as nanoGPT), or SGD with momentum and the same decay rule."""
+    """AdamW with weight decay on matrices only (as nanoGPT), or SGD with momentum and the same decay rule;
+    with ``cfg.decay_all`` the decay applies to every parameter (the official code's ``SGD(params, wd)``)."""
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameter (all have requires_grad=False)")
+    if cfg.decay_all:
+        groups = [{"params": params, "weight_decay": cfg.weight_decay}]
+        if cfg.optimizer == "adamw":
+            return torch.optim.AdamW(groups, lr=cfg.lr, betas=cfg.betas)
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum)
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     if cfg.optimizer == "adamw":
@@ -189,7 +196,8 @@ def fingerprint(model: nn.Module, batch_fn: Callable, seed: int) -> dict[str, st
 
 
 def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Callable, *,
-          ckpt_path: str | os.PathLike | None = None, progress: bool = False, stop_at: int | None = None) -> dict:
+          ckpt_path: str | os.PathLike | None = None, progress: bool = False, stop_at: int | None = None,
+          eval_fn: Callable | None = None) -> dict:
     """Train ``model`` for ``cfg.max_iters`` iterations and return its history.
 
     The history holds ``iter``, ``train_loss`` and ``val_loss`` at every evaluation (iteration 0,
@@ -197,7 +205,8 @@ def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Calla
     ``ckpt_path`` an existing checkpoint of the same configuration, model, initialisation and data (see
     :func:`fingerprint`) is resumed; any other checkpoint at that path is refused with a ``ValueError``.
     ``stop_at`` ends the run early after iteration ``stop_at`` (with a checkpoint), as an interruption
-    would.
+    would. ``eval_fn(model) -> {"train": ..., "val": ...}``, when given, replaces the evaluation on
+    ``eval_iters`` batches (e.g. a full pass over both splits).
     """
     if not isinstance(cfg, TrainConfig):
         raise TypeError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
@@ -246,7 +255,8 @@ def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Calla
     bar = tqdm(range(start, cfg.max_iters + 1), initial=start, total=cfg.max_iters + 1, disable=not progress or rank > 0)
     for it in bar:
         if it % cfg.eval_interval == 0 or it == cfg.max_iters:
-            ev = evaluate(model, batch_fn, loss_fn, cfg.eval_iters, seed=cfg.seed + 10_000)
+            ev = (eval_fn(model) if eval_fn is not None
+                  else evaluate(model, batch_fn, loss_fn, cfg.eval_iters, seed=cfg.seed + 10_000))
             if world > 1:
                 t = torch.tensor([ev["train"], ev["val"]], device=device)
                 dist.all_reduce(t)

@@ -252,7 +252,7 @@ CASES = [
     Case("config.resolve_scale: None", lambda: config.resolve_scale(None), "scale"),
     Case("config.preset: unknown chapter", lambda: config.preset("nope"), "unknown chapter"),
     Case("config.preset: unknown scale", lambda: config.preset("spectrum", "huge"), "unknown scale"),
-    Case("config.preset: nested write", lambda: config.preset("generalization", "smoke").families["gpt"]
+    Case("config.preset: nested write", lambda: config.preset("generalization", "smoke").families["mixer"]
          .__setitem__("seeds", 99), "read-only"),
     Case("config.Preset: empty chapter", lambda: config.Preset("", "smoke", {}), "chapter"),
     Case("config.Preset: values not a mapping", lambda: config.Preset("a", "smoke", [1]), "mapping"),
@@ -343,7 +343,38 @@ CASES = [
     Case("generalization.gap_at_matched_loss: 1-D", lambda: generalization.gap_at_matched_loss(np.ones(3), [1.0]),
          "points", pending="not assigned"),
     Case("generalization.gap_difference_ci: disjoint", lambda: generalization.gap_difference_ci(
-        [np.array([[1.0, 0.1], [2.0, 0.2]])], [np.array([[5.0, 0.1], [6.0, 0.2]])]), "share no range"),
+        [np.array([[1.0, 0.1], [2.0, 0.2]])] * 2, [np.array([[5.0, 0.1], [6.0, 0.2]])] * 2), "share no range"),
+    Case("generalization.gap_difference_ci: one run", lambda: generalization.gap_difference_ci(
+        [np.array([[1.0, 0.1], [2.0, 0.2]])], [np.array([[1.0, 0.1], [2.0, 0.2]])] * 2), "at least 2 runs"),
+    Case("generalization.paper_energy_test: NaN", lambda: generalization.paper_energy_test(NAN_X, X), "finite"),
+    Case("generalization.run_energy_test: empty strata", lambda: generalization.run_energy_test([]),
+         "strat"),
+    Case("generalization.RunTest: is a result tuple", lambda: generalization.run_energy_test(
+        [([_X(3, 2, 1), _X(3, 2, 2)], [_X(3, 2, 3), _X(3, 2, 4)])], 50), "",
+         lambda r: isinstance(r, generalization.RunTest) and 0 < r.p <= 1),
+    Case("generalization.simulate_null_clouds: 0 runs", lambda: generalization.simulate_null_clouds(
+        0, 5, np.random.default_rng(0)), "n_runs"),
+    Case("generalization.rejection_rate: alpha 1", lambda: generalization.rejection_rate(
+        lambda a, b, s: 0.5, 2, alpha=1.0, n_runs=2, n_evals=3), "alpha"),
+    Case("generalization.GapDifference: from the interval", lambda: generalization.gap_difference_ci(
+        [np.array([[1.0, 0.1], [2.0, 0.2]]), np.array([[1.0, 0.2], [2.0, 0.3]])],
+        [np.array([[1.0, 0.3], [2.0, 0.4]]), np.array([[1.0, 0.4], [2.0, 0.5]])]), "",
+         lambda g: isinstance(g, generalization.GapDifference) and g.low < g.difference < g.high),
+    Case("generalization.pooled_difference: empty", lambda: generalization.pooled_difference([]),
+         "at least one"),
+    Case("generalization.full_set_eval: batch 0", lambda: generalization.full_set_eval({}, 0, 1, 0),
+         "batch_size"),
+    Case("generalization.stored_name: names a GPT run", lambda: generalization.stored_name("gpt", "sgd", "relu", 1),
+         "", lambda n: n == "gpt_cpu_sgd_relu_seed1"),
+    Case("generalization.stored_clouds: none stored", lambda: generalization.stored_clouds(
+        "mixer", "sgd", "relu", seeds=[999]), "", lambda c: c == []),
+    Case("generalization.Comparison: compare one run each", lambda: generalization.compare(
+        [_X(3, 2, 1)], [_X(3, 2, 2)], 20), "", lambda c: isinstance(c, generalization.Comparison) and c.gap is None),
+    Case("generalization.plot_clouds: empty groups", lambda: generalization.plot_clouds(
+        __import__("matplotlib.pyplot").pyplot.figure().gca(), {}), "", lambda r: r is None),
+    Case("generalization.compare: no runs", lambda: generalization.compare([], [_X(3, 2)]), "clouds_a"),
+    Case("runs.GPT_VARIANTS: the SGD variant resolves", lambda: runs.gpt_recipe("cpu_sgd", "relu", 65), "",
+         lambda r: r[1].optimizer == "sgd"),
     Case("generalization.image_splits: unknown", lambda: generalization.image_splits("svhn"), "unknown image data"),
     Case("generalization.train_run: unknown family",
          lambda: generalization.train_run("cnn", "relu", "sgd", {}, {}), "unknown model family",
