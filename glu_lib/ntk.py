@@ -258,10 +258,10 @@ class _OneHot:
 class _Direct:
     """Per-sample gradients given as a matrix (N, p)."""
 
-    __slots__ = ("J", "size")
+    __slots__ = ("J",)
 
-    def __init__(self, J, size):
-        self.J, self.size = J, size  # size: a bound on Σ_i |g_i| before cancellations, for the check
+    def __init__(self, J):
+        self.J = J
 
 
 def _prune_tokens(L, R):
@@ -280,14 +280,14 @@ def _factors(mod: nn.Module, x: torch.Tensor, g: torch.Tensor):
     if isinstance(mod, nn.Linear):
         L, R = g.reshape(N, -1, g.shape[-1]), x.reshape(N, -1, x.shape[-1])
         if mod.bias is not None and mod.bias.requires_grad:
-            out.append(("bias", _Direct(L.sum(1), L.norm() * L[0].numel() ** 0.5)))
+            out.append(("bias", _Direct(L.sum(1))))
         if mod.weight.requires_grad:
             out.append(("weight", _Dense(*_prune_tokens(L, R))))
     elif isinstance(mod, nn.Conv2d):
         cols = F.unfold(x, mod.kernel_size, dilation=mod.dilation, padding=mod.padding, stride=mod.stride)
         L = g.reshape(N, g.shape[1], -1).transpose(1, 2)  # (N, positions, C_out)
         if mod.bias is not None and mod.bias.requires_grad:
-            out.append(("bias", _Direct(L.sum(1), L.norm() * L[0].numel() ** 0.5)))
+            out.append(("bias", _Direct(L.sum(1))))
         if mod.weight.requires_grad:
             out.append(("weight", _Dense(*_prune_tokens(L, cols.transpose(1, 2)))))
     elif isinstance(mod, nn.LayerNorm):
@@ -297,10 +297,9 @@ def _factors(mod: nn.Module, x: torch.Tensor, g: torch.Tensor):
         p = math.prod(mod.normalized_shape)
         G = g.reshape(N, -1, p)
         if mod.bias is not None and mod.bias.requires_grad:
-            out.append(("bias", _Direct(G.sum(1), G.norm() * G[0].numel() ** 0.5)))
+            out.append(("bias", _Direct(G.sum(1))))
         if mod.weight is not None and mod.weight.requires_grad:
-            xh = xh.reshape(N, -1, p)
-            out.append(("weight", _Direct((G * xh).sum(1), G.norm() * xh.norm())))
+            out.append(("weight", _Direct((G * xh.reshape(N, -1, p)).sum(1))))
     elif isinstance(mod, nn.Embedding) and mod.weight.requires_grad:
         idx, R = x.reshape(N, -1), g.reshape(N, -1, g.shape[-1])
         if mod.padding_idx is not None:  # the padding row gets no gradient
@@ -321,18 +320,6 @@ def _supported(mod: nn.Module, x, N: int) -> bool:
     if isinstance(mod, nn.LayerNorm):
         return x.ndim > len(mod.normalized_shape)
     return x.ndim >= 2  # Linear
-
-
-def _grad_sum(f, shape):
-    """``Σ_i g_i`` of one factor (for the check against the batch gradient) and a bound on its size."""
-    if isinstance(f, _Direct):
-        return f.J.sum(0).reshape(shape), f.size * f.J.shape[0] ** 0.5
-    R = f.R.reshape(-1, f.R.shape[-1])
-    if isinstance(f, _Dense):
-        L = f.L.reshape(-1, f.L.shape[-1])
-        return (L.T @ R).reshape(shape), L.norm() * R.norm()
-    S = torch.zeros(f.V, R.shape[1], dtype=R.dtype, device=R.device).index_add_(0, f.idx.reshape(-1), R)
-    return S, R.norm() * R.shape[0] ** 0.5
 
 
 class _Grammer:
@@ -445,10 +432,12 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     ``wte``/``lm_head``, a LayerNorm applied twice) gets the cross terms between its uses. Token positions
     whose output gradient is zero for every sample are skipped.
 
-    Every other trainable parameter (class tokens, position tables held as bare parameters, layers
-    the path does not know) is handled by per-sample Jacobians (``vmap(jacrev)``) of that group only.
-    As a guard, the sum over samples of each structured per-sample gradient is compared with the batch
-    gradient; a parameter that fails (it has a use the hooks did not see) also goes to the Jacobian path.
+    A bare parameter of leading size 1 (a class token, a position table) is replaced for the pass by a
+    copy with one row per sample, whose gradient is then the per-sample gradient; a check of the first
+    outputs against the unmodified model guards this. Every other trainable parameter (layers the path
+    does not know, a weight also used outside its layer: the uses the hooks saw are counted against the
+    uses in the autograd graph) is handled by per-sample Jacobians (``vmap(jacrev)``) of that group only.
+    The backward asks for no weight gradient: only the output gradients the layers need.
 
     ``dtype`` (e.g. ``torch.float32``) runs the model and the layer products in that precision on a copy
     of the model; the kernel is accumulated in float64. Vector outputs (c > 1) are handled by running the
@@ -473,89 +462,20 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
         with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
             c = model(Z[:1]).reshape(-1).numel()
         Zv = Z if c == 1 else Z.repeat(c, *([1] * (Z.ndim - 1)))
-        Nv = Zv.shape[0]
         if symmetric:
             ri = ci = None
         else:
             ri = torch.cat([torch.arange(n) + a * N for a in range(c)])
             ci = torch.cat([torch.arange(n, N) + a * N for a in range(c)])
-        gr = _Grammer(ri, ci, chunk_bytes)
-        owner = {id(p): name for name, p in params.items()}
-        uses = {name: 0 for name in params}
-        bad: set[str] = set()
-        pending: dict[str, list] = {}
-        contrib: dict[str, torch.Tensor] = {}
-        sums: dict[str, torch.Tensor] = {}
-        sizes: dict[str, torch.Tensor] = {}
-
-        def on_grad(mod, x, g):
-            for pname, f in _factors(mod, x, g):
-                name = owner.get(id(getattr(mod, pname)))
-                if name is None or name in bad:
-                    continue
-                p = params[name]
-                s, size = _grad_sum(f, p.shape)
-                sums[name] = s if name not in sums else sums[name] + s
-                sizes[name] = sizes.get(name, 0) + size
-                if uses[name] == 1:
-                    contrib[name] = gr.gram([f], p.shape)
-                else:
-                    pending.setdefault(name, []).append(f)
-
-        def fwd_hook(mod, inputs, output):
-            x = inputs[0] if inputs else None
-            mine = [owner[id(p)] for p in mod.parameters(recurse=False) if id(p) in owner]
-            if not mine:
-                return
-            if not isinstance(output, torch.Tensor) or not output.requires_grad or not _supported(mod, x, Nv):
-                bad.update(mine)
-                return
-            for name in mine:
-                uses[name] += 1
-            xs = x.detach()
-            output.register_hook(lambda g, mod=mod, xs=xs: on_grad(mod, xs, g.detach()))
-
-        handles = []
-        for mod in model.modules():
-            if isinstance(mod, _KNOWN):
-                handles.append(mod.register_forward_hook(fwd_hook))
-            elif any(True for _ in mod.parameters(recurse=False)):
-                bad.update(owner[id(p)] for p in mod.parameters(recurse=False) if id(p) in owner)
-        try:
-            with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH):
-                out = model(Zv).reshape(Nv, -1)
-                if c > 1:
-                    out = out.reshape(c, N, c).diagonal(dim1=0, dim2=2)  # copy a, output a
-                names = list(params)
-                grads = torch.autograd.grad(out.sum(), [params[k] for k in names], allow_unused=True)
-        finally:
-            for h in handles:
-                h.remove()
-        for name, uses_ in pending.items():
-            if name not in bad:
-                contrib[name] = gr.gram(uses_, params[name].shape)
-        pending.clear()
-        tol = 10 * torch.finfo(next(iter(params.values())).dtype).eps ** 0.5
-        for name, grad in zip(names, grads):
-            if name in bad or uses[name] == 0:
-                if grad is not None and name not in bad and uses[name] == 0:
-                    bad.add(name)  # used, but not through a layer the path knows
-                continue
-            ref = torch.zeros_like(params[name]) if grad is None else grad
-            err = (sums[name] - ref).norm()
-            if err > tol * (ref.norm() + sizes[name]) + torch.finfo(ref.dtype).tiny:
-                bad.add(name)
-        K = torch.zeros(len(ri) if ri is not None else Nv, len(ci) if ci is not None else Nv, dtype=torch.float64)
-        for name, blk in contrib.items():
-            if name not in bad:
-                K += blk.to(torch.float64)
-        contrib.clear()
-        rest = {k: params[k].detach() for k in params if k in bad}
+        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), expand=True)
+        if rest is None:  # the per-sample copies changed the outputs: no copies
+            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), expand=False)
         if info is not None:
             info["jacobian"] = sorted(rest)
-            info["structured"] = sorted(k for k in params if k not in bad)
+            info["structured"] = sorted(k for k in params if k not in rest)
         if rest:
-            K += _jacobian_gram(model, params, rest, Z, c, ri, ci, N, max_block_bytes)
+            K += _jacobian_gram(model, params, {k: params[k].detach() for k in rest}, Z, c, ri, ci, N,
+                                max_block_bytes)
     finally:
         for m, t in was_training.items():
             m.train(t)
@@ -565,6 +485,144 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
         K = K.reshape(c, n, c, n2).permute(1, 3, 0, 2)
     K = K.numpy()
     return K[:, :, 0, 0].copy() if c == 1 else np.ascontiguousarray(K)
+
+
+def _graph_uses(root) -> dict[int, int]:
+    """How many times each leaf tensor enters the autograd graph below ``root`` (edges into its node)."""
+    count: dict[int, int] = {}
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            var = getattr(nxt, "variable", None)
+            if var is not None:
+                count[id(var)] = count.get(id(var), 0) + 1
+            else:
+                stack.append(nxt)
+    return count
+
+
+def _structured_pass(model, params, Zv, c, gr, expand: bool):
+    """One forward and backward with layer hooks: (Gram in float64, names left to the Jacobian path),
+    or (None, None) when the per-sample copies of bare parameters changed the outputs."""
+    Nv = Zv.shape[0]
+    owner = {id(p): name for name, p in params.items()}
+    hooked = {name: 0 for name in params}
+    bad: set[str] = set()
+    pending: dict[str, list] = {}
+    contrib: dict[str, torch.Tensor] = {}
+    entries: list[torch.Tensor] = []
+    counts: dict[int, int] = {}
+
+    def on_grad(mod, x, g):
+        for pname, f in _factors(mod, x, g):
+            name = owner.get(id(getattr(mod, pname)))
+            if name is None or name in bad:
+                continue
+            if counts.get(id(params[name]), 0) == 1:
+                contrib[name] = gr.gram([f], params[name].shape)
+            else:
+                pending.setdefault(name, []).append(f)
+
+    def fwd_hook(mod, inputs, output):
+        x = inputs[0] if inputs else None
+        mine = [owner[id(p)] for p in mod.parameters(recurse=False) if id(p) in owner]
+        if not mine:
+            return
+        if not isinstance(output, torch.Tensor) or not output.requires_grad or not _supported(mod, x, Nv):
+            bad.update(mine)
+            return
+        for name in mine:
+            hooked[name] += 1
+        if not (isinstance(x, torch.Tensor) and x.requires_grad):
+            entries.append(output)  # the backward is asked for this gradient: it reaches every layer
+        xs = x.detach()
+        output.register_hook(lambda g, mod=mod, xs=xs: on_grad(mod, xs, g.detach()))
+
+    copies = {}
+    for mod_name, mod in model.named_modules():
+        if isinstance(mod, _KNOWN):
+            continue
+        for pname, p in mod.named_parameters(recurse=False):
+            name = owner.get(id(p))
+            if name is None:
+                continue
+            if expand and p.ndim >= 1 and p.shape[0] == 1 and Nv > 1:
+                copies[name] = p.detach().expand(Nv, *p.shape[1:]).clone().requires_grad_(True)
+            else:
+                bad.add(name)
+    ref = None
+    if copies:
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
+            ref = model(Zv[:2]).reshape(2, -1)
+    handles = [mod.register_forward_hook(fwd_hook) for mod in model.modules() if isinstance(mod, _KNOWN)]
+    try:
+        with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH):
+            Zg = Zv.detach().requires_grad_(True) if Zv.is_floating_point() else Zv
+            try:
+                raw = functional_call(model, copies, (Zg,), strict=False) if copies else model(Zg)
+                raw = raw.reshape(Nv, -1)
+            except RuntimeError:
+                if copies:  # the copies do not broadcast as a batch
+                    return None, None
+                raise
+            if ref is not None:
+                tol = 100 * torch.finfo(ref.dtype).eps ** 0.5 * ref.abs().max().clamp_min(1e-30)
+                if raw.shape[1] != ref.shape[1] or (raw.detach()[:2] - ref).abs().max() > tol:
+                    return None, None
+            out = raw if c == 1 else raw.reshape(c, Nv // c, c).diagonal(dim1=0, dim2=2)  # copy a, output a
+            counts.update(_graph_uses(out.grad_fn))
+            for name, k in hooked.items():  # a use the hooks did not see: Jacobian path
+                if name not in bad and k != counts.get(id(params[name]), 0):
+                    bad.add(name)
+            wanted = entries + list(copies.values()) + [params[k] for k in bad if id(params[k]) in counts]
+            if Zg.requires_grad:
+                wanted.append(Zg)
+            grads = torch.autograd.grad(out.sum(), wanted, allow_unused=True) if wanted else []
+    finally:
+        for h in handles:
+            h.remove()
+    for name, uses_ in pending.items():
+        if name not in bad:
+            contrib[name] = gr.gram(uses_, params[name].shape)
+    pending.clear()
+    copy_grads = dict(zip(copies, grads[len(entries) : len(entries) + len(copies)]))
+    if copies and not _copies_are_per_sample(model, params, copy_grads, Zv, c):
+        return None, None
+    for name, g in copy_grads.items():
+        if g is not None:
+            contrib[name] = gr.direct(g.reshape(Nv, -1))
+    size = (Nv if gr.ri is None else len(gr.ri), Nv if gr.ci is None else len(gr.ci))
+    K = torch.zeros(*size, dtype=torch.float64)
+    for name, blk in contrib.items():
+        if name not in bad:
+            K += blk.to(torch.float64)
+    return K, sorted(name for name in bad if name not in copies)
+
+
+def _copies_are_per_sample(model, params, copy_grads, Zv, c) -> bool:
+    """Whether the gradients of the per-sample copies of the first and the last virtual sample equal
+    that sample's own gradient of the original parameters (so the copies were broadcast over the batch)."""
+    names = [k for k, g in copy_grads.items() if g is not None]
+    if not names:
+        return True
+    Nv = Zv.shape[0]
+    for v in sorted({0, Nv - 1}):
+        with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH):
+            z = model(Zv[v : v + 1]).reshape(-1)[v // (Nv // c)]
+            own = torch.autograd.grad(z, [params[k] for k in names], allow_unused=True)
+        for k, g in zip(names, own):
+            got = copy_grads[k][v]
+            g = torch.zeros_like(got) if g is None else g.reshape(got.shape)
+            tol = 100 * torch.finfo(g.dtype).eps ** 0.5 * (g.abs().max() + got.abs().max()).clamp_min(1e-30)
+            if (got - g).abs().max() > tol:
+                return False
+    return True
 
 
 def _jacobian_gram(model, params, rest, Z, c, ri, ci, N, max_block_bytes):

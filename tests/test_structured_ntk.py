@@ -136,6 +136,28 @@ def test_arbitrary_module_with_shared_weights():
     assert not any(k.startswith("frozen") for k in info["structured"] + info["jacobian"])
 
 
+class BareRow(nn.Module):
+    """Bare parameters of leading size 1 that are not broadcast over the batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(1, 3))
+        self.b = nn.Parameter(torch.randn(1, 3))
+        self.lin = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return (self.lin(x) @ self.w.T)[:, 0] + (x * self.b).sum(-1)
+
+
+def test_bare_parameters_not_broadcast():
+    torch.manual_seed(0)
+    net = BareRow().double()
+    X = torch.randn(5, 3, dtype=torch.float64)
+    info = {}
+    assert rel(structured_ntk(net, X, info=info), generic_ntk(net, X)) <= 1e-10
+    assert info["jacobian"] == ["b", "w"]
+
+
 def test_structured_errors():
     model = deep.build("gpt", "relu", SMALL["gpt"], seed=0)
     with pytest.raises(ValueError, match="no samples"):
