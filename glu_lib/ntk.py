@@ -443,7 +443,8 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     of the model; the kernel is accumulated in float64. Vector outputs (c > 1) are handled by running the
     batch c times, copy a read through output a. Returns float64 (n, n2) or (n, n2, c, c) like
     :func:`empirical_ntk`. A dict passed as ``info`` receives the parameter names taken by each path
-    (``"structured"``, ``"jacobian"``).
+    (``"structured"``, ``"jacobian"``); with ``info["per_parameter"] = True`` also the Gram block of
+    each structured parameter (``{name: array}``), e.g. for the NTK of the feed-forward blocks alone.
     """
     X, X2 = _inputs(model, X, X2)
     if dtype is not None and dtype != next(model.parameters()).dtype:
@@ -467,9 +468,14 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
         else:
             ri = torch.cat([torch.arange(n) + a * N for a in range(c)])
             ci = torch.cat([torch.arange(n, N) + a * N for a in range(c)])
-        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), expand=True)
-        if rest is None:  # the per-sample copies changed the outputs: no copies
-            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), expand=False)
+        blocks = {} if (info is not None and info.get("per_parameter")) else None
+        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), True, blocks)
+        if rest is None:  # the per-sample copies were not broadcast over the batch: no copies
+            blocks = None if blocks is None else {}
+            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), False, blocks)
+        if blocks is not None:
+            shape = (c, N, c, N) if symmetric else (c, n, c, n2)
+            info["per_parameter"] = {k: _to_numpy(v, shape, c, symmetric) for k, v in blocks.items()}
         if info is not None:
             info["jacobian"] = sorted(rest)
             info["structured"] = sorted(k for k in params if k not in rest)
@@ -479,11 +485,14 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     finally:
         for m, t in was_training.items():
             m.train(t)
-    if symmetric:
-        K = K.reshape(c, N, c, N).permute(1, 3, 0, 2)
-    else:
-        K = K.reshape(c, n, c, n2).permute(1, 3, 0, 2)
-    K = K.numpy()
+    return _to_numpy(K, (c, N, c, N) if symmetric else (c, n, c, n2), c, symmetric)
+
+
+def _to_numpy(K: torch.Tensor, shape, c: int, symmetric: bool) -> np.ndarray:
+    """Virtual-sample order (a·n + i) → (n, n2) or (n, n2, c, c); a symmetric kernel is made exactly so."""
+    if symmetric:  # products in float32 are symmetric only to rounding
+        K = 0.5 * (K + K.T)
+    K = K.reshape(shape).permute(1, 3, 0, 2).numpy()
     return K[:, :, 0, 0].copy() if c == 1 else np.ascontiguousarray(K)
 
 
@@ -507,7 +516,7 @@ def _graph_uses(root) -> dict[int, int]:
     return count
 
 
-def _structured_pass(model, params, Zv, c, gr, expand: bool):
+def _structured_pass(model, params, Zv, c, gr, expand: bool, blocks: dict | None = None):
     """One forward and backward with layer hooks: (Gram in float64, names left to the Jacobian path),
     or (None, None) when the per-sample copies of bare parameters changed the outputs."""
     Nv = Zv.shape[0]
@@ -602,6 +611,8 @@ def _structured_pass(model, params, Zv, c, gr, expand: bool):
     for name, blk in contrib.items():
         if name not in bad:
             K += blk.to(torch.float64)
+    if blocks is not None:
+        blocks.update({k: v.to(torch.float64) for k, v in contrib.items() if k not in bad})
     return K, sorted(name for name in bad if name not in copies)
 
 

@@ -141,3 +141,12 @@ def test_official_vit_layout_and_init():
         ViTConfig(layout="postnorm")
     with pytest.raises(ValueError, match="init"):
         ViTConfig(init="he")
+
+
+def test_gpt_init_std_option():
+    base = GPT(GPTConfig(**SMALL["gpt"]), seed=0)
+    same = GPT(GPTConfig(**SMALL["gpt"], init_std=0.02), seed=0)
+    assert all(torch.equal(p, q) for p, q in zip(base.parameters(), same.parameters()))
+    big = GPT(GPTConfig(**SMALL["gpt"], init_std=0.1), seed=0)
+    torch.testing.assert_close(big.h[0].mlp.fc1.weight, 5 * base.h[0].mlp.fc1.weight)
+    torch.testing.assert_close(big.h[0].attn.proj.weight, 5 * base.h[0].attn.proj.weight)

@@ -182,3 +182,16 @@ def test_generic_and_two_layer_errors():
             empirical_ntk(m, bad)
         with pytest.raises(TypeError, match="floating-point"):
             empirical_ntk(m, torch.ones(2, 3, dtype=torch.float64), bad)
+
+
+def test_per_parameter_blocks_sum_to_the_kernel():
+    model = deep.build("gpt", "reglu", SMALL["gpt"], seed=0)
+    X = deep.probe_inputs("gpt", 4, SMALL["gpt"], seed=0)
+    info = {"per_parameter": True}
+    K = structured_ntk(model, X, info=info)
+    np.testing.assert_allclose(sum(info["per_parameter"].values()), K, rtol=1e-12)
+    ffn = [k for k in info["per_parameter"] if ".mlp." in k]
+    frozen = deep.build("gpt", "reglu", SMALL["gpt"], seed=0)
+    for name, p in frozen.named_parameters():
+        p.requires_grad_(".mlp." in name)
+    assert rel(sum(info["per_parameter"][k] for k in ffn), generic_ntk(frozen, X)) <= 1e-10
