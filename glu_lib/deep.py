@@ -18,7 +18,7 @@ from .spectra import condition_number  # re-exported: κ of the NTKs below
 from .vit import ViT, ViTConfig
 
 __all__ = ["FAMILIES", "build", "probe_inputs", "ntk_condition_numbers", "param_count", "is_ffn_parameter",
-           "ntk_kappas", "sweep"]
+           "ntk_kappas", "sweep", "stored_kappas", "pair_ratios", "plot_kappa_bars"]
 
 FAMILIES = ("vit", "mixer", "gpt")
 
@@ -131,6 +131,42 @@ def sweep(name: str, family: str, kinds, seeds, settings: dict, n: int, *, lengt
             log(f"[{i + 1}/{len(todo)}] {name} {k} seed {s}: kappa {r['kappa_full']:.4g} "
                 f"(ffn {r['kappa_ffn']:.4g}) in {r['seconds']} s")
     return data
+
+
+def stored_kappas(name: str):
+    """A stored sweep as ``(spec, {kind: [entry per seed, seeds in order]})``, or ``None`` when absent."""
+    from .results import load_result
+
+    res = load_result(name)
+    if res is None:
+        return None
+    out: dict[str, list] = {}
+    for key in sorted(res["data"]["kernels"], key=lambda s: (s.split("/")[0], int(s.split("/")[1]))):
+        out.setdefault(key.split("/")[0], []).append(res["data"]["kernels"][key])
+    return res["data"]["spec"], out
+
+
+def pair_ratios(kappas: dict, a: str, b: str, key: str = "kappa_full") -> np.ndarray:
+    """Per-seed ratios κ(non-GLU ``a``) / κ(GLU ``b``) over the seeds both kinds have (> 1: GLU lower)."""
+    m = min(len(kappas.get(a, [])), len(kappas.get(b, [])))
+    return np.array([kappas[a][i][key] / kappas[b][i][key] for i in range(m)])
+
+
+def plot_kappa_bars(ax, kappas: dict, kinds, key: str = "kappa_full", title: str = "") -> None:
+    """Bars (geometric mean over seeds) and dots (single seeds) of κ for each kind, log scale, as the
+    paper's Fig. 3: non-GLU kinds hatched, GLU kinds solid."""
+    from .plotting import KIND_COLORS, kind_style
+
+    shown = [k for k in kinds if kappas.get(k)]
+    for i, k in enumerate(shown):
+        v = np.array([e[key] for e in kappas[k]])
+        dashed = kind_style(k)["linestyle"] != "-"
+        ax.bar(i, np.exp(np.log(v).mean()), color=KIND_COLORS[k], alpha=0.55, edgecolor=KIND_COLORS[k],
+               hatch="//" if dashed else None)
+        ax.plot([i] * len(v), v, "o", color="black", ms=3)
+    ax.set_xticks(range(len(shown)), shown, rotation=45)
+    ax.set_yscale("log")
+    ax.set(title=title)
 
 
 def _main(argv=None) -> None:
