@@ -51,7 +51,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         # smoke: the paper's setting in miniature (32×32 images, 65 tokens, mlp_dim 4× the width, 32 probes);
         # full: the official NTK scripts' settings (its ViT layout and init; the Mixer's official hidden widths)
         "smoke": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=256),
-                      mixer=dict(image_size=32, patch_size=4, channels=3, dim=64, depth=2, token_expansion=16,
+                      mixer=dict(image_size=32, patch_size=8, channels=3, dim=64, depth=2, token_expansion=16,
                                  channel_expansion=0.5),
                       n_probe=32, mixer_n_probe=32, seeds=4, gpt_recipe="smoke", gpt_length=32,
                       gpt_stds=(0.02, 0.069), train_kinds=("gelu", "geglu")),
