@@ -143,6 +143,13 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     base = H @ H2.T + (1.0 if model.V.bias is not None else 0.0)
     V = model.V.weight  # (c, m)
     c = V.shape[0]
+    if c == 1:  # scalar output: plain 2-D products, no (n, n2, c, c) buffer
+        K = base.clone()
+        for (U, has_bias), (U2, _) in zip(parts, parts2):
+            A = U * V[0]
+            B = A if X2 is X else U2 * V[0]
+            K += (A @ B.T) * (G + 1.0 if has_bias else G)
+        return K.detach().to("cpu", torch.float64).numpy()
     K = torch.zeros(X.shape[0], X2.shape[0], c, c, dtype=X.dtype, device=X.device)
     for (U, has_bias), (U2, _) in zip(parts, parts2):
         Gb = G + 1.0 if has_bias else G
