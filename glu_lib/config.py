@@ -70,13 +70,19 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                            weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0))),
     },
     "deep_models": {
-        "smoke": dict(vit=dict(image_size=16, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=64),
-                      mixer=dict(image_size=16, patch_size=4, channels=3, dim=32, depth=2),
-                      n_probe=24, seeds=3, gpt_recipe="smoke", train_kinds=("gelu", "geglu")),
-        "full": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, mlp_dim=256),
-                     mixer=dict(image_size=32, patch_size=4, channels=3, dim=256, depth=4),
-                     n_probe=64, seeds=4, gpt_recipe="shakespeare_char",
-                     train_kinds=("relu", "reglu", "gelu", "geglu", "silu", "swiglu")),
+        # smoke: the paper's setting in miniature (32×32 images, 65 tokens, mlp_dim 4× the width, 32 probes);
+        # full: the official NTK scripts' settings (its ViT layout and init; the Mixer's official hidden widths)
+        "smoke": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=256),
+                      mixer=dict(image_size=32, patch_size=8, channels=3, dim=64, depth=2, token_expansion=16,
+                                 channel_expansion=0.5),
+                      n_probe=32, mixer_n_probe=32, seeds=4, gpt_recipe="smoke", gpt_length=32,
+                      gpt_stds=(0.02, 0.069), train_kinds=("gelu", "geglu")),
+        "full": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, dim_head=64,
+                              mlp_dim=256, layout="official", init="official"),
+                     mixer=dict(image_size=32, patch_size=4, channels=3, dim=256, depth=4, token_expansion=16,
+                                channel_expansion=0.5),
+                     n_probe=64, mixer_n_probe=32, seeds=4, gpt_recipe="shakespeare_char", gpt_length=64,
+                     gpt_stds=(0.02, 0.0566), train_kinds=("relu", "reglu", "gelu", "geglu", "silu", "swiglu")),
     },
     "two_layer": {
         "smoke": dict(d=75, gauss_n=512, width=1000, batch=128, lr=0.005, epochs=50, seeds=2,

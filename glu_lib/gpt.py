@@ -1,7 +1,8 @@
 """A GPT with the GPT-2 architecture (nanoGPT-shaped): learned positions, pre-LN, causal attention, tied embeddings.
 
 The FFN kind is a config field; ``ffn="gelu"`` is GPT-2 itself. GPT-2 initialisation: weights
-``N(0, 0.02²)``, the residual projections ``N(0, (0.02/√(2·n_layer))²)``, zero biases.
+``N(0, 0.02²)``, the residual projections ``N(0, (0.02/√(2·n_layer))²)``, zero biases (``init_std``
+replaces 0.02).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class GPTConfig:
     bias: bool = True
     ffn: str = "gelu"
     ffn_hidden: int | None = None  # default 4·n_embd (GLU kinds: ⅔ of it)
+    init_std: float = 0.02  # GPT-2's weight std (residual projections: init_std/√(2·n_layer))
 
 
 class GPT(nn.Module):
@@ -52,11 +54,12 @@ class GPT(nn.Module):
 
     def _init_weights(self, seed: int) -> None:
         gen = torch.Generator().manual_seed(int(seed))
-        resid = 0.02 / math.sqrt(2 * self.config.n_layer)
+        std0 = self.config.init_std
+        resid = std0 / math.sqrt(2 * self.config.n_layer)
         with torch.no_grad():
             for name, mod in self.named_modules():
                 if isinstance(mod, (nn.Linear, nn.Embedding)) and mod is not self.lm_head:
-                    std = resid if name.endswith(("attn.proj", "mlp.fc2")) else 0.02
+                    std = resid if name.endswith(("attn.proj", "mlp.fc2")) else std0
                     mod.weight.copy_(torch.randn(mod.weight.shape, generator=gen) * std)
                     if getattr(mod, "bias", None) is not None:
                         mod.bias.zero_()
@@ -70,7 +73,7 @@ class GPT(nn.Module):
         B, T = idx.shape
         if T > self.config.block_size:
             raise ValueError(f"sequence length {T} exceeds block_size {self.config.block_size}")
-        pos = torch.arange(T, device=idx.device)
+        pos = torch.arange(T, device=idx.device).expand(B, T)  # one row per sample (per-sample gradients)
         x = self.drop(self.wte(idx) + self.wpe(pos))
         for block in self.h:
             x = block(x)

@@ -78,7 +78,8 @@ def test_deep_ntk_paths_agree(family):
     np.testing.assert_allclose(C, A, rtol=1e-10)
 
 
-def test_auto_picks_implicit_for_large_models():
+def test_auto_with_tiny_jacobian_blocks():
+    # the bare class token and position table go to Jacobian blocks of one sample each
     model = deep.build("vit", "gelu", SMALL["vit"], seed=0)
     X = deep.probe_inputs("vit", 3, SMALL["vit"])
     np.testing.assert_allclose(empirical_ntk(model, X, max_block_bytes=10), generic_ntk(model, X), rtol=1e-10)
@@ -96,3 +97,56 @@ def test_condition_numbers_and_probes():
 def test_readout_wrapper():
     w = ScalarReadout(torch.nn.Linear(3, 2).double(), lambda o: o.sum(-1))
     assert w(torch.zeros(4, 3, dtype=torch.float64)).shape == (4,)
+
+
+def test_official_vit_matches_the_papers_model():
+    """Parameter count and shapes of the paper's ViT (Zemdalk/GLU-NTK, src/ntk/models/vit.py) at its NTK
+    setting: dim 4096, depth 4, heads 4, dim_head 64, mlp_dim 256, 32×32×3 images, patch 4, one output.
+    The official model has 25,724,001 parameters (non-GLU) and 25,691,569 (GLU: ⌊256·2/3⌋ = 170 units)."""
+    settings = dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, dim_head=64, mlp_dim=256,
+                    num_outputs=1, layout="official", init="official")
+    with torch.device("meta"):
+        relu = ViT(ViTConfig(**settings, ffn="relu"))
+        geglu = ViT(ViTConfig(**settings, ffn="geglu"))
+    assert sum(p.numel() for p in relu.parameters()) == 25_724_001
+    assert sum(p.numel() for p in geglu.parameters()) == 25_691_569
+    b = relu.blocks[0]
+    assert b.attn.qkv.weight.shape == (768, 4096) and b.attn.qkv.bias is None
+    assert b.attn.proj.weight.shape == (4096, 256) and b.mlp.fc1.weight.shape == (256, 4096)
+    assert geglu.blocks[0].mlp.fc1.weight.shape == (340, 4096)  # W and P stacked, 170 units each
+    assert relu.patch.ln_in.weight.shape == (48,) and relu.patch.linear.weight.shape == (4096, 48)
+    assert relu.pos.shape == (1, 65, 4096) and relu.cls.shape == (1, 1, 4096)
+
+
+def test_official_vit_layout_and_init():
+    c = ViTConfig(image_size=8, patch_size=4, channels=2, dim=16, depth=2, heads=2, dim_head=4, mlp_dim=24,
+                  num_outputs=1, layout="official", init="official")
+    m = ViT(c, seed=0).double()
+    x = torch.randn(3, 2, 8, 8, dtype=torch.float64)
+    # the layout: shared LayerNorm after each attention and at the end, patches in (row, col, channel) order
+    p = x.reshape(3, 2, 2, 4, 2, 4).permute(0, 2, 4, 3, 5, 1).reshape(3, 4, 32)
+    h = m.patch.ln_out(m.patch.linear(m.patch.ln_in(p)))
+    h = torch.cat([m.cls.expand(3, -1, -1), h], 1) + m.pos
+    for blk in m.blocks:
+        h = m.ln(blk.attn(blk.ln_attn(h)) + h)
+        h = blk.mlp(h) + h
+    torch.testing.assert_close(m(x), m.head(m.ln(h)[:, 0]))
+    big = ViT(ViTConfig(**{**c.__dict__, "dim": 256}), seed=0)
+    assert abs(big.pos.std().item() - 1) < 0.05  # N(0, 1) as torch.randn in the official code
+    assert abs(big.blocks[0].mlp.fc1.weight.std().item() - 256**-0.5) < 0.005  # LeCun normal FFN
+    assert big.blocks[0].mlp.fc1.bias.abs().max() == 0
+    bound = 256**-0.5  # PyTorch's default U(±1/√fan_in) elsewhere
+    assert big.blocks[0].attn.qkv.weight.abs().max() <= bound and big.head.bias.abs().max() <= bound
+    with pytest.raises(ValueError, match="layout"):
+        ViTConfig(layout="postnorm")
+    with pytest.raises(ValueError, match="init"):
+        ViTConfig(init="he")
+
+
+def test_gpt_init_std_option():
+    base = GPT(GPTConfig(**SMALL["gpt"]), seed=0)
+    same = GPT(GPTConfig(**SMALL["gpt"], init_std=0.02), seed=0)
+    assert all(torch.equal(p, q) for p, q in zip(base.parameters(), same.parameters()))
+    big = GPT(GPTConfig(**SMALL["gpt"], init_std=0.1), seed=0)
+    torch.testing.assert_close(big.h[0].mlp.fc1.weight, 5 * base.h[0].mlp.fc1.weight)
+    torch.testing.assert_close(big.h[0].attn.proj.weight, 5 * base.h[0].attn.proj.weight)
