@@ -78,6 +78,8 @@ def ntk_condition_numbers(family: str, kinds, settings: dict, n: int, seeds, tok
 
 def is_ffn_parameter(family: str, name: str) -> bool:
     """Whether parameter ``name`` of a model built by :func:`build` belongs to a feed-forward block."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown model family {family!r}; expected one of {FAMILIES}")
     if family == "mixer":
         return "_mix." in name
     return ".mlp." in name
@@ -149,6 +151,8 @@ def stored_kappas(name: str):
 def pair_ratios(kappas: dict, a: str, b: str, key: str = "kappa_full") -> np.ndarray:
     """Per-seed ratios κ(non-GLU ``a``) / κ(GLU ``b``) over the seeds both kinds have (> 1: GLU lower)."""
     m = min(len(kappas.get(a, [])), len(kappas.get(b, [])))
+    if m == 0:
+        raise ValueError(f"no seed has both kinds {a!r} and {b!r} (stored kinds: {sorted(kappas)})")
     return np.array([kappas[a][i][key] / kappas[b][i][key] for i in range(m)])
 
 

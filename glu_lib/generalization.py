@@ -237,6 +237,9 @@ def rejection_rate(test: Callable, n_sim: int, *, alpha: float = 0.05, seed: int
 def cloud(history: dict, skip_first: bool = True) -> np.ndarray:
     """Points ``(L_S, L_D − L_S)`` of a training history (``train_loss``, ``val_loss``); the evaluation at
     initialisation is left out by default (it measures the initialisation, not training)."""
+    missing = [k for k in ("train_loss", "val_loss") if k not in history]
+    if missing:
+        raise ValueError(f"history has no {' or '.join(missing)} (a training history of glu_lib.train)")
     s, d = np.asarray(history["train_loss"]), np.asarray(history["val_loss"])
     pts = np.stack([s, d - s], axis=1)
     return pts[1:] if skip_first else pts
@@ -246,6 +249,8 @@ def gap_at_matched_loss(points: np.ndarray, grid) -> np.ndarray:
     """The gap interpolated at training losses ``grid`` along one run's cloud (ordered by training loss);
     NaN outside the run's range of training loss."""
     points = _points(points, "points")
+    if points.shape[1] != 2:
+        raise ValueError(f"points must have two columns (L_S, gap), got shape {points.shape}")
     order = np.argsort(points[:, 0])
     return np.interp(grid, points[order, 0], points[order, 1], left=np.nan, right=np.nan)
 
@@ -391,6 +396,10 @@ def train_run(family: str, kind: str, optimizer: str, settings: dict, train_sett
     is counted in epochs of the training split, evaluated on the full splits after every epoch
     (:func:`full_set_eval`), as the official ``train_activation_gap.py`` does.
     """
+    if family not in ("mixer", "vit", "gpt"):
+        raise ValueError(f"unknown model family {family!r}; expected one of ('mixer', 'vit', 'gpt')")
+    if optimizer not in train_settings:
+        raise ValueError(f"no training settings for optimizer {optimizer!r} (have {sorted(train_settings)})")
     fields = {**train_settings[optimizer], **settings.get("train", {})}
     if family in ("mixer", "vit"):
         splits, mean, std, size, channels, classes, aug = image_splits(settings.get("data", "digits"))
