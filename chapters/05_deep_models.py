@@ -26,7 +26,7 @@
 #
 # **What is computed here, and at which scale.** The kernels come from `glu_lib.ntk.structured_ntk`:
 # one batched forward and backward, and the Gram block of every layer from its inputs and output
-# gradients (the "structured derivatives" idea of neural-tangents {cite}`novak2020neural`), equal to
+# gradients (the "structured derivatives" idea of neural-tangents {cite}`novak2020neural,novak2022fast`), equal to
 # the per-sample-Jacobian Gram to $10^{-10}$ in the tests and fast enough that the paper's own setting
 # runs on a CPU. At the default (smoke) scale the paper's setting is run **live in miniature**: 32×32
 # Gaussian images, a ViT of width 64 (65 tokens) with an MLP width of 256 (4× the width), a Mixer of
