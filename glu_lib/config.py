@@ -135,6 +135,7 @@ class FrozenDict(dict):
     """A read-only ``dict``: every mutating method raises ``TypeError`` (JSON-able, picklable)."""
 
     def _readonly(self, *args, **kwargs):
+        """Refuse the change: preset values are read-only."""
         raise TypeError("preset values are read-only; build a new preset (or a plain dict copy) instead")
 
     __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _readonly

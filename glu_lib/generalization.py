@@ -449,7 +449,7 @@ class Comparison(NamedTuple):
 
     runs: tuple  #: (runs in A, runs in B)
     run_test: RunTest
-    paper_p: float  #: the paper's 1-D test on the first run of each group (as the paper: one run each)
+    paper_p: float  #: p of the paper's 1-D test on the first run of each group (one run each, as the paper)
     gap: GapDifference | None  #: None when the runs share no range of training loss or a group has 1 run
 
 
