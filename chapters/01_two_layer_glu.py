@@ -57,6 +57,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from scipy.linalg import eigh
+
 from glu_lib import data, dynamics, kernels
 from glu_lib.config import preset
 from glu_lib.kinds import KINDS, PAIRS
@@ -71,6 +73,7 @@ seed_everything(SEED)
 torch.use_deterministic_algorithms(True)
 use_style()
 KIND_LIST = [k for pair in PAIRS for k in pair]
+MNIST_KINDS = [k for pair in PAIRS[: P.mnist_pairs] for k in pair]
 print(f"scale: {P.scale}")
 
 # %% [markdown]
@@ -110,25 +113,38 @@ assert gap < 0.01
 # %%
 X, Y = data.gaussian_regression(P.gauss_n, P.d, seed=SEED)
 seeds = range(SEED, SEED + P.seeds)
-print(f"N={P.gauss_n}, d={P.d}, Var y={sig(Y.var())}; width {P.width}, batch {P.batch}, "
-      f"lr {P.lr}, {P.epochs} epochs, {P.seeds} seeds")
+print(f"N={P.gauss_n}, d={P.d}, Var y={sig(Y.var())}; width {P.width}, "
+      f"batch {P.batch}, lr {P.lr}, {P.epochs} epochs, {P.seeds} seeds")
 print("paper: N=2000, batch 256, lr 0.005, 300 epochs")
 kw = dict(width=P.width, lr=P.lr, epochs=P.epochs, batch_size=P.batch, seeds=seeds)
 if P.scale == "full":  # stored run by run, so an interrupted full run resumes
-    gauss = dynamics.train_kinds_stored("two_layer_full_gauss", P, KIND_LIST, X, Y, **kw)
+    gauss = dynamics.train_kinds_stored("two_layer_full_gauss", P, KIND_LIST, X, Y,
+                                        **kw)
 else:
     gauss = dynamics.train_kinds(KIND_LIST, X, Y, **kw)
 
 
+def pairs_of(runs):
+    return [(a, b) for a, b in PAIRS if a in runs and b in runs]
+
+
 def ratios(runs):
     """Final training loss non-GLU / GLU per pair (> 1: the GLU network ends lower)."""
-    return {f"{a}/{b}": dynamics.final_loss_ratio(runs[a]["loss"], runs[b]["loss"]) for a, b in PAIRS}
+    return {f"{a}/{b}": dynamics.final_loss_ratio(runs[a]["loss"], runs[b]["loss"])
+            for a, b in pairs_of(runs)}
+
+
+def crossings(runs):
+    """Every crossing of the mean loss curves of each pair (glu_lib.dynamics.crossing_summary)."""
+    return {f"{a}/{b}": dynamics.crossing_summary(runs[a]["loss"].mean(0), runs[b]["loss"].mean(0))
+            for a, b in pairs_of(runs)}
 
 
 def show(runs):
-    for (a, b), r in zip(PAIRS, ratios(runs).values()):
+    for (a, b), r in zip(pairs_of(runs), ratios(runs).values()):
         La, Lb = runs[a]["loss"][:, -1].mean(), runs[b]["loss"][:, -1].mean()
-        print(f"{a:4s}/{b:6s}: final loss {sig(La)} vs {sig(Lb)}, ratio non-GLU/GLU {sig(r)}")
+        print(f"{a:4s}/{b:6s}: final loss {sig(La)} vs {sig(Lb)}, "
+              f"ratio non-GLU/GLU {sig(r)}")
 
 
 show(gauss)
@@ -148,22 +164,25 @@ show(gauss)
 
 # %%
 Xm, Ym = data.mnist_regression(P.mnist_n, seed=SEED)
-lam_max = kernels.expected_ntk(Xm, "relu", P.mnist_width)
-lam_max = float(np.linalg.eigvalsh(lam_max)[-1])
-lr_limit = dynamics.mse_lr(2 / lam_max, len(Xm))
+K_m = kernels.expected_ntk(Xm, "relu", P.mnist_width)
+lam_max = float(eigh(K_m, eigvals_only=True, subset_by_index=[len(Xm) - 1] * 2)[0])
+lr_limit, K_m = dynamics.mse_lr(2 / lam_max, len(Xm)), None
 mnist_frac = P.mnist_lr / lr_limit
-print(f"MNIST-5k: N={len(Xm)} images, d={Xm.shape[1]}, width {P.mnist_width}, batch {P.mnist_batch}, "
-      f"lr {P.mnist_lr}, {P.mnist_epochs} epochs, {P.mnist_seeds} seed(s), {P.mnist_dtype}")
-print(f"ReLU's largest stable lr (expected NTK) {sig(lr_limit)}: lr = {sig(mnist_frac, 2)} of it")
+print(f"MNIST-5k: N={len(Xm)} images, d={Xm.shape[1]}, width {P.mnist_width}, "
+      f"batch {P.mnist_batch}, lr {P.mnist_lr}, {P.mnist_epochs} epochs")
+print(f"{P.mnist_seeds} seed(s), {P.mnist_dtype}, kinds {', '.join(MNIST_KINDS)}")
+print(f"ReLU's largest stable lr (expected NTK) {sig(lr_limit)}: "
+      f"lr = {sig(mnist_frac, 2)} of it")
 
 # %%
 mseeds = range(SEED, SEED + P.mnist_seeds)
 kw = dict(width=P.mnist_width, lr=P.mnist_lr, epochs=P.mnist_epochs, batch_size=P.mnist_batch,
           seeds=mseeds, dtype=getattr(torch, P.mnist_dtype))
 if P.scale == "full":
-    mnist = dynamics.train_kinds_stored("two_layer_full_mnist", P, KIND_LIST, Xm, Ym, **kw)
+    mnist = dynamics.train_kinds_stored("two_layer_full_mnist", P, MNIST_KINDS, Xm, Ym,
+                                        **kw)
 else:
-    mnist = dynamics.train_kinds(KIND_LIST, Xm, Ym, **kw)
+    mnist = dynamics.train_kinds(MNIST_KINDS, Xm, Ym, **kw)
 show(mnist)
 
 # %% mystnb={"figure": {"caption": "Training loss (log scale) against epoch of parameter-matched two-layer networks trained with plain SGD and MSE, at the scale printed at the top (smoke in the committed notebook; computed live). Left: Gaussian regression, d=75. Right: MNIST-5k, a 5,000-image subset of MNIST, as scalar regression. Non-GLU kinds dashed, GLU kinds solid; lines are geometric means over seeds, bands the min\u2013max range.", "name": "fig-two-layer"}}
@@ -182,12 +201,10 @@ plt.show()
 
 # %%
 live = {"gauss": ratios(gauss), "mnist": ratios(mnist)}
-cross = {task: {f"{a}/{b}": dynamics.crossing_summary(runs[a]["loss"].mean(0),
-                                                      runs[b]["loss"].mean(0))
-                for a, b in PAIRS} for task, runs in (("gauss", gauss), ("mnist", mnist))}
+cross = {"gauss": crossings(gauss), "mnist": crossings(mnist)}
 for task in live:
     for p, c in cross[task].items():
-        print(f"{task:5s} {p:11s}: non-GLU led first: {c['non_glu_led']}; crossings (epoch) "
+        print(f"{task:5s} {p:11s}: non-GLU led: {c['non_glu_led']}; crossings (epoch) "
               f"{c['crossings']}; GLU ahead at the end: {c['glu_ahead_at_end']}")
 assert all(r > 1 for task in live for r in live[task].values()), live
 
@@ -213,23 +230,21 @@ full = None
 if all(v is not None for v in stored.values()):
     full = {}
     for task, res in stored.items():
-        pre, runs = res["provenance"]["preset"], res["data"]["runs"]
-        n_seeds = pre["seeds"] if task == "gauss" else pre["mnist_seeds"]
-        full[task] = {k: {"loss": np.array([runs[f"{k}/seed{s}"]["loss"] for s in range(n_seeds)])}
-                      for k in KIND_LIST}
+        runs = res["data"]["runs"]
+        names = sorted({key.split("/")[0] for key in runs})
+        full[task] = {k: {"loss": np.array([r["loss"] for key, r in sorted(runs.items())
+                                            if key.startswith(k + "/")])} for k in names}
         wall = sum(r["wall_s"] for r in runs.values())
         prov = res["provenance"]
-        print(f"stored full run, {task}: {len(runs)} runs, {sig(wall / 60, 2)} min of training on "
-              f"{prov['device']}, torch {prov['torch']}, {prov['date'][:10]}")
+        print(f"stored full run, {task}: {len(runs)} runs, {sig(wall / 60, 2)} min of "
+              f"training on {prov['device']}, torch {prov['torch']}, {prov['date'][:10]}")
 else:
     print("no stored full-scale run in results/")
 
 # %%
 if full is not None:
     full_ratio = {task: ratios(runs) for task, runs in full.items()}
-    full_cross = {task: {f"{a}/{b}": dynamics.crossing_summary(runs[a]["loss"].mean(0),
-                                                               runs[b]["loss"].mean(0))
-                         for a, b in PAIRS} for task, runs in full.items()}
+    full_cross = {task: crossings(runs) for task, runs in full.items()}
     for task in full:
         print(f"full {task}: final-loss ratio non-GLU/GLU "
               + ", ".join(f"{p} {sig(r)}" for p, r in full_ratio[task].items()))

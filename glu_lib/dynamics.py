@@ -658,3 +658,66 @@ def crossing_boundary(records, *, teacher: str = "linear", eta_fraction: float =
             best = d
         out[n] = best
     return out
+
+
+def plot_crossing_map(ax_map, ax_ratio, records, *, teacher: str = "linear", eta_fraction: float = 0.5,
+                      boundary: dict | None = None):
+    """Draw a :func:`crossing_map` in the (d, n) plane and the λmin ratio against d.
+
+    ``ax_map``: one square per (d, n), coloured by the fraction of seeds with a crossing in the sense of
+    Cor. 4.2 (GLU ahead at the end); the paper's condition d = 5, the line d = √(2n) and, when given,
+    the ``boundary`` ``{n: d*}`` of :func:`crossing_boundary`. ``ax_ratio``: the median over seeds of
+    λmin(K̃)/λmin(K) against d, one line per n.
+    """
+    rs = [r for r in records if r["teacher"] == teacher and r["eta_fraction"] == float(eta_fraction)]
+    ns, ds = sorted({r["n"] for r in rs}), sorted({r["d"] for r in rs})
+    cells = [(d, n, np.mean([r["k_star"] is not None for r in rs if (r["n"], r["d"]) == (n, d)]))
+             for n in ns for d in ds if any((r["n"], r["d"]) == (n, d) for r in rs)]
+    d_, n_, f_ = map(np.asarray, zip(*cells))
+    sc = ax_map.scatter(d_, n_, c=f_, cmap="viridis", vmin=0, vmax=1, marker="s", s=70, zorder=3)
+    nn = np.geomspace(min(ns), max(ns), 50)
+    ax_map.plot(np.sqrt(2 * nn), nn, color="k", ls="--", lw=1, label="d = √(2n)")
+    ax_map.axvline(5, color="grey", ls=":", lw=1.2, label="d = 5 (paper)")
+    if boundary:
+        bn = [n for n in ns if boundary.get(n) is not None]
+        ax_map.plot([boundary[n] for n in bn], bn, color="tab:red", marker="o", ms=4, lw=1.2,
+                    label="found d*")
+    ax_map.set(xscale="log", yscale="log", xlabel="input dimension d", ylabel="samples n")
+    ax_map.set_xticks(ds, [str(d) for d in ds], minor=False)
+    ax_map.set_yticks(ns, [str(n) for n in ns])
+    ax_map.minorticks_off()
+    for n in ns:
+        med = [np.median([r["lam_min_glu"] / r["lam_min"] for r in rs if (r["n"], r["d"]) == (n, d)])
+               for d in ds]
+        ax_ratio.loglog(ds, med, marker="o", ms=3, label=f"n={n}")
+    ax_ratio.axhline(1, color="grey", lw=1)
+    ax_ratio.set(xlabel="input dimension d", ylabel="λmin(K̃) / λmin(K)")
+    ax_ratio.minorticks_off()
+    return sc
+
+
+def plot_official_trajectories(ax, traj: dict, kinds=("relu", "reglu")):
+    """The paper's trajectory picture (official ``plot_training_dynamics.py``) from :func:`official_trajectories`.
+
+    The path of ``f − f_0`` of each kind, and at every step the NTK ellipse of the official script:
+    centred at the target, axes along the eigenvectors of the 2×2 NTK with full lengths 1/λ (the slow
+    direction, small λ, is the long axis).
+    """
+    from matplotlib.patches import Ellipse
+
+    from .plotting import kind_style
+
+    target = np.asarray(traj["target"])
+    for kind in kinds:
+        st = kind_style(kind)
+        for K in traj[kind]["ntk"]:
+            lam, U = np.linalg.eigh(K)
+            ax.add_patch(Ellipse(target, 1.0 / lam[0], 1.0 / lam[1],
+                                 angle=np.degrees(np.arctan2(U[1, 0], U[0, 0])), fill=False,
+                                 color=st["color"], alpha=0.05, lw=1, ls="--"))
+        out = traj[kind]["outputs"]
+        ax.plot(out[:, 0], out[:, 1], color=st["color"], lw=2.5, alpha=0.8, label=kind)
+    ax.plot(0, 0, marker="o", ms=7, color="0.4")
+    ax.plot(*target, marker="*", ms=13, color="k", zorder=5)
+    ax.set(xlabel="output 1 (f − f₀)", ylabel="output 2 (f − f₀)", aspect="equal")
+    return ax
