@@ -76,7 +76,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "full": dict(n=2000, d=75, width=1000, eta_fraction=0.5, check_n=300, check_draws=4000,
                      map_n=(100, 300, 1000, 2000), map_d=(2, 5, 10, 15, 20, 30, 45, 64, 100, 150),
                      map_seeds=3, map_eta=(0.1, 0.5, 0.9),
-                     sgd_n=2000, sgd_batch=256, lrs=(0.005, 0.008), sgd_epochs=300, sgd_seeds=4,
+                     sgd_n=2000, sgd_batch=256, lrs=(0.005, 0.008), sgd_epochs=300, sgd_seeds=1,
                      traj_seed=42, traj_d=75, traj_width=300, traj_lr=1e-4, traj_steps=1000),
     },
     "analytic_ntk": {

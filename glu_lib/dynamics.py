@@ -666,8 +666,9 @@ def plot_crossing_map(ax_map, ax_ratio, records, *, teacher: str = "linear", eta
 
     ``ax_map``: one square per (d, n), coloured by the fraction of seeds with a crossing in the sense of
     Cor. 4.2 (GLU ahead at the end); the paper's condition d = 5, the line d = √(2n) and, when given,
-    the ``boundary`` ``{n: d*}`` of :func:`crossing_boundary`. ``ax_ratio``: the median over seeds of
-    λmin(K̃)/λmin(K) against d, one line per n.
+    the ``boundary`` ``{n: d*}`` of :func:`crossing_boundary`. ``ax_ratio`` (may be ``None``): the
+    median over seeds of λmin(K̃)/λmin(K) against d, one line per n. Returns the scatter (for a
+    colour bar).
     """
     rs = [r for r in records if r["teacher"] == teacher and r["eta_fraction"] == float(eta_fraction)]
     ns, ds = sorted({r["n"] for r in rs}), sorted({r["d"] for r in rs})
@@ -686,6 +687,8 @@ def plot_crossing_map(ax_map, ax_ratio, records, *, teacher: str = "linear", eta
     ax_map.set_xticks(ds, [str(d) for d in ds], minor=False)
     ax_map.set_yticks(ns, [str(n) for n in ns])
     ax_map.minorticks_off()
+    if ax_ratio is None:
+        return sc
     for n in ns:
         med = [np.median([r["lam_min_glu"] / r["lam_min"] for r in rs if (r["n"], r["d"]) == (n, d)])
                for d in ds]
