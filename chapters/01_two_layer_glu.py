@@ -135,9 +135,9 @@ def ratios(runs):
 
 
 def crossings(runs):
-    """Every crossing of the mean loss curves of each pair (glu_lib.dynamics.crossing_summary)."""
-    return {f"{a}/{b}": dynamics.crossing_summary(runs[a]["loss"].mean(0), runs[b]["loss"].mean(0))
-            for a, b in pairs_of(runs)}
+    """Every crossing of the mean loss curves of each pair (dynamics.crossing_summary)."""
+    mean = lambda k: runs[k]["loss"].mean(0)
+    return {f"{a}/{b}": dynamics.crossing_summary(mean(a), mean(b)) for a, b in pairs_of(runs)}
 
 
 def show(runs):
@@ -176,8 +176,8 @@ print(f"ReLU's largest stable lr (expected NTK) {sig(lr_limit)}: "
 
 # %%
 mseeds = range(SEED, SEED + P.mnist_seeds)
-kw = dict(width=P.mnist_width, lr=P.mnist_lr, epochs=P.mnist_epochs, batch_size=P.mnist_batch,
-          seeds=mseeds, dtype=getattr(torch, P.mnist_dtype))
+kw = dict(width=P.mnist_width, lr=P.mnist_lr, epochs=P.mnist_epochs,
+          batch_size=P.mnist_batch, seeds=mseeds, dtype=getattr(torch, P.mnist_dtype))
 if P.scale == "full":
     mnist = dynamics.train_kinds_stored("two_layer_full_mnist", P, MNIST_KINDS, Xm, Ym,
                                         **kw)
@@ -206,14 +206,17 @@ for task in live:
     for p, c in cross[task].items():
         print(f"{task:5s} {p:11s}: non-GLU led: {c['non_glu_led']}; crossings (epoch) "
               f"{c['crossings']}; GLU ahead at the end: {c['glu_ahead_at_end']}")
-assert all(r > 1 for task in live for r in live[task].values()), live
+assert all(r > 1 for r in live["gauss"].values()), live
+if P.scale == "smoke":  # at the paper's MNIST setting ReLU ends lower: see below
+    assert all(r > 1 for r in live["mnist"].values()), live
 
 # %% [markdown]
 # At the scale of the live run, on both tasks and for every pair the gated network ends with the lower
 # training loss, as in paper Fig. 6. The table above says how it gets there: the non-GLU network is
-# ahead during the first epochs, and the GLU network overtakes it at the epoch printed and stays ahead.
-# That early lead and the later crossing are the subject of {doc}`04_loss_crossing`, which predicts
-# both from the NTK spectra.
+# ahead during the first epochs; the GLU network overtakes it (on MNIST-5k after swapping the lead a
+# few times in the first epochs) and stays ahead from the last printed crossing on. That early lead
+# and the later crossing are the subject of {doc}`04_loss_crossing`, which predicts both from the NTK
+# spectra.
 #
 # ## The paper's scale, run on a CPU
 #
@@ -233,11 +236,13 @@ if all(v is not None for v in stored.values()):
         runs = res["data"]["runs"]
         names = sorted({key.split("/")[0] for key in runs})
         full[task] = {k: {"loss": np.array([r["loss"] for key, r in sorted(runs.items())
-                                            if key.startswith(k + "/")])} for k in names}
+                                            if key.startswith(k + "/")])}
+                      for k in names}
         wall = sum(r["wall_s"] for r in runs.values())
         prov = res["provenance"]
         print(f"stored full run, {task}: {len(runs)} runs, {sig(wall / 60, 2)} min of "
-              f"training on {prov['device']}, torch {prov['torch']}, {prov['date'][:10]}")
+              f"training on {prov['device']},")
+        print(f"  torch {prov['torch']}, {prov['date'][:10]}")
 else:
     print("no stored full-scale run in results/")
 
@@ -259,8 +264,18 @@ if full is not None:
 
 # %% [markdown]
 # The stored runs are printed above: wall time and hardware from their provenance, the final-loss
-# ratios and every crossing of the mean curves. They are asserted below at the scale where each claim
-# holds (the assertions were checked once at the full scale as well).
+# ratios and every crossing of the mean curves. **On the Gaussian task the full scale confirms the
+# claim, by a much larger margin than the smoke run** (the GLU networks end many times lower after
+# 300 epochs). **On MNIST-5k at the paper's setting it does not**: with lr $10^{-5}$, a small fraction
+# of ReLU's stable step at width 3136, 150 epochs are still the early phase, and the ReLU network ends
+# with the lower loss (ratio below 1, printed). The smoke run, at a step near the stability limit,
+# shows the GLU network overtaking; whether the paper's MNIST run crosses later than 150 epochs, or
+# needs the full 60,000 images, we cannot say from a 5,000-image subset.
+
+# %%
+if full is not None:
+    assert all(r > 1 for r in full_ratio["gauss"].values())
+    assert all(r < 1 for r in full_ratio["mnist"].values())  # not reproduced: ReLU lower
 
 # %%
 def judge(ok_smoke, ok_full):
@@ -272,18 +287,21 @@ def judge(ok_smoke, ok_full):
 
 def span(r):
     v = list(r.values())
-    return f"{sig(min(v), 3)} to {sig(max(v), 3)}"
+    return sig(v[0], 3) if len(v) == 1 else f"{sig(min(v), 3)} to {sig(max(v), 3)}"
 
 
 smoke_col = lambda task: f"non-GLU/GLU final loss {span(live[task])}"
 full_col = lambda task: ("not run" if full is None
                          else f"non-GLU/GLU final loss {span(full_ratio[task])}")
-full_ok = lambda task: None if full is None else all(r > 1 for r in full_ratio[task].values())
+full_ok = lambda task: (None if full is None
+                        else all(r > 1 for r in full_ratio[task].values()))
 rows = [
     Verdict("Two-layer GLU nets reach a lower training loss than matched non-GLU nets "
-            "(Gaussian regression, 3 pairs)", "paper Fig. 6", smoke_col("gauss"), full_col("gauss"),
+            "(Gaussian regression, 3 pairs)", "paper Fig. 6", smoke_col("gauss"),
+            full_col("gauss"),
             judge(all(r > 1 for r in live["gauss"].values()), full_ok("gauss"))),
-    Verdict("The same on MNIST as scalar regression (MNIST-5k, 3 pairs)", "paper Fig. 6",
+    Verdict("The same on MNIST as scalar regression (MNIST-5k; full: ReLU pair)",
+            "paper Fig. 6",
             smoke_col("mnist"), full_col("mnist"),
             judge(all(r > 1 for r in live["mnist"].values()), full_ok("mnist"))),
 ]
