@@ -342,7 +342,7 @@ assert abs(lr_max["relu"] / (2 * np.pi / P.width) - 1) < 0.1 and glu_ahead
 #
 # ## Finite width: SGD on real networks
 #
-# The paper's experiment (the full preset is N=2000, batch 256, 300 epochs, 4 seeds; the smoke run's
+# The paper's experiment (the full preset is N=2000, batch 256, 300 epochs, one seed on a shared CPU instead of the paper's several; the smoke run's
 # cut is printed): every pair at lr 0.005 and the ReLU pair also at 0.008. For the ReLU pair the dotted
 # lines are the kernel regime of *the same networks*: each network's own empirical NTK and initial
 # residual at initialisation, frozen (`glu_lib.dynamics.linearised_prediction`).
@@ -493,7 +493,7 @@ assert all(s["dist"] < 1e-3 for s in shape.values())
 #
 # Everything above ran live at the scale printed at the top. The full preset uses $n=2000$ for the
 # kernel-regime sections, a map with $n$ up to 2000, $d$ up to 150 and 3 seeds, and the paper's SGD
-# setting (N=2000, batch 256, 300 epochs, 4 seeds). It ran with `SCALE = "full"` on a CPU in the
+# setting (N=2000, batch 256, 300 epochs; one seed, not 4, to fit a shared CPU). It ran with `SCALE = "full"` on a CPU in the
 # background (the SGD runs stored one by one, so an interrupted run resumes); its headline numbers
 # are stored in `results/loss_crossing_full.json` with their provenance and shown here beside the live
 # run. The trajectory experiment is the same at both scales.
@@ -536,7 +536,7 @@ for name, r in runs.items():
         print(f"  SGD lr {key}: crossings {v['crossings']}, peak {sig(v['lead'])}, "
               f"final ratio {sig(v['final'])}")
 
-# %% mystnb={"figure": {"caption": "Stored full-scale run (not recomputed here; run on a CPU). Left: the crossing map of the full grid (n up to 2000, d up to 150, 3 seeds), linear target, half of ReLU's stable step; red: the boundary d* found; dotted: the paper's d = 5; dashed: d = \u221a(2n). Right: the SGD loss of the ReLU pair at lr 0.005 (faint) and 0.008, N=2000, batch 256, 300 epochs, mean over 4 seeds.", "name": "fig-loss-crossing-full"}}
+# %% mystnb={"figure": {"caption": "Stored full-scale run (not recomputed here; run on a CPU). Left: the crossing map of the full grid (n up to 2000, d up to 150, 3 seeds), linear target, half of ReLU's stable step; red: the boundary d* found; dotted: the paper's d = 5; dashed: d = \u221a(2n). Right: the SGD loss of the ReLU pair at lr 0.005 (faint) and 0.008, N=2000, batch 256, 300 epochs, one seed.", "name": "fig-loss-crossing-full"}}
 if stored is not None:
     S = stored["data"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.2),
