@@ -366,6 +366,7 @@ for lr in P.lrs:
 
 # %%
 cross, lead, final = {}, {}, {}
+diverges = lambda L: not L[-1] <= 1e6 * L[0]  # overflow (inf or nan) counts as diverged
 for lr, runs in sgd.items():
     for a, b in PAIRS[: len(runs) // 2]:
         La, Lb = runs[a]["loss"].mean(0), runs[b]["loss"].mean(0)
@@ -378,9 +379,10 @@ for lr, runs in sgd.items():
         print(f"    peak loss GLU/non-GLU {sig(lead[(lr, a)])}; "
               f"final non-GLU/GLU {sig(final[(lr, a)])}")
     p = pred[lr]
-    kp = dynamics.crossing_summary(p["relu"], p["reglu"])
+    ok = np.isfinite(p["relu"]) & np.isfinite(p["reglu"])  # a diverging curve overflows
+    kp = dynamics.crossing_summary(p["relu"][ok], p["reglu"][ok], np.flatnonzero(ok))
     print(f"lr {lr} frozen-kernel prediction: ReLU diverges: "
-          f"{p['relu'][-1] > p['relu'][0]}; crossings {kp['crossings']}")
+          f"{diverges(p['relu'])}; crossings {kp['crossings']}")
 
 # %% mystnb={"figure": {"caption": "Training loss of parameter-matched two-layer networks trained with plain SGD on the Gaussian task (live, at the scale printed at the top). Left: all pairs at lr 0.005. Right: the ReLU pair at lr 0.005 (faint) and 0.008; dotted: the kernel-regime prediction of the same networks (their NTK at initialisation, frozen), which diverges for ReLU at 0.008.", "name": "fig-sgd-crossing"}}
 def sgd_figure(sgd, pred=None):
@@ -410,8 +412,7 @@ lr0, lr1 = P.lrs
 assert all(cross[(lr0, a)]["k_star"] is not None for a, _ in PAIRS), cross
 assert all(final[(lr0, a)] > 1 for a, _ in PAIRS)
 assert lead[(lr1, "relu")] < lead[(lr0, "relu")]
-assert pred[lr1]["relu"][-1] > 1e6 * pred[lr1]["relu"][0]
-assert pred[lr0]["relu"][-1] < pred[lr0]["relu"][0]
+assert diverges(pred[lr1]["relu"]) and pred[lr0]["relu"][-1] < pred[lr0]["relu"][0]
 
 # %% [markdown]
 # At lr 0.005 every pair crosses and stays crossed: the non-GLU network leads for the first epochs (the
@@ -556,9 +557,8 @@ if stored is not None:
 # %%
 if stored is not None:
     full_b = {int(n): d for n, d in S["boundary"]["linear"].items()}
-    print("full boundary d* / sqrt(n): "
-          + ", ".join(f"n={n}: {d} / {sig(np.sqrt(n), 3)} = {sig(d / np.sqrt(n), 2)}"
-                      for n, d in full_b.items()))
+    print("full boundary d* / sqrt(n): " + ", ".join(
+        f"n={n}: {sig(d / np.sqrt(n), 2)}" for n, d in full_b.items()))
     assert all(d is not None and d > 5 for d in full_b.values())
     assert full_b[max(full_b)] > full_b[min(full_b)] and S["agree"] >= 0.9
     assert all(v["k_star"] is not None and v["final"] > 1 for k, v in S["sgd"].items()
@@ -575,7 +575,8 @@ if stored is not None:
 # $\lambda_{\min}(\tilde K) > \lambda_{\min}(K)$, so the statement the book can make is: **the loss
 # crossing of Cor. 4.2 exists where the gate raises the smallest NTK eigenvalue, which for Gaussian
 # inputs takes $d\gtrsim\sqrt n$, not $d\ge 5$.** The SGD runs at the paper's full setting cross for
-# every pair at lr 0.005 and stay crossed, and the lead at 0.008 is smaller than at 0.005.
+# every pair at lr 0.005 and stay crossed, and ReLU's early lead at 0.008 is smaller than at 0.005
+# but, at N=2000, not removed (peak loss ratios printed above).
 
 # %%
 def judge(ok_smoke, ok_full):
