@@ -264,7 +264,8 @@ print(f"linear target: crossing <=> gate raises lambda_min in {sig(100 * agree, 
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.2), layout="constrained")
 sc = dynamics.plot_crossing_map(a1, a2, recs, boundary=bound["linear"])
 fig.colorbar(sc, ax=a1, label="fraction crossed", shrink=0.9)
-a1.legend(loc="upper left", fontsize=8)
+fig.legend(*a1.get_legend_handles_labels(), loc="outside lower center", ncols=3,
+           fontsize=8)
 a2.legend(loc="lower right", fontsize=8)
 plt.show()
 
@@ -545,7 +546,8 @@ if stored is not None:
     b_full = {int(n): d for n, d in S["boundary"]["linear"].items()}
     sc = dynamics.plot_crossing_map(a1, None, S["map"], boundary=b_full)
     fig.colorbar(sc, ax=a1, label="fraction crossed", shrink=0.9)
-    a1.legend(loc="upper left", fontsize=8)
+    fig.legend(*a1.get_legend_handles_labels(), loc="outside lower center", ncols=3,
+               fontsize=8)
     for lr, alpha in zip(P.lrs, (0.45, 1.0)):
         for kind in PAIRS[0]:
             st = kind_style(kind) | {"label": f"{kind}, lr {lr}"}

@@ -684,7 +684,12 @@ def plot_crossing_map(ax_map, ax_ratio, records, *, teacher: str = "linear", eta
         ax_map.plot([boundary[n] for n in bn], bn, color="tab:red", marker="o", ms=4, lw=1.2,
                     label="found d*")
     ax_map.set(xscale="log", yscale="log", xlabel="input dimension d", ylabel="samples n")
-    ax_map.set_xticks(ds, [str(d) for d in ds], minor=False)
+    shown, labels = None, []
+    for d in ds:  # label only ticks at least 0.25 decades apart, so labels never overlap
+        keep = shown is None or np.log10(d / shown) >= 0.25
+        labels.append(str(d) if keep else "")
+        shown = d if keep else shown
+    ax_map.set_xticks(ds, labels, minor=False)
     ax_map.set_yticks(ns, [str(n) for n in ns])
     ax_map.minorticks_off()
     if ax_ratio is None:
