@@ -47,10 +47,14 @@ if "google.colab" in sys.modules:
                    check=True)
 
 # %% tags=["parameters"]
-SCALE = "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto" reads $GLU_SCALE
+SCALE = (
+    "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto" reads $GLU_SCALE
+)
 SEED = 0
 
 # %%
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -71,14 +75,15 @@ torch.set_num_threads(2)
 use_style()
 KINDS6 = [k for pair in PAIRS for k in pair]
 FAMILIES = ("vit", "mixer", "gpt")
-corpus = text.char_corpus(text.fetch().read_text())  # $GLU_DATA_DIR, or downloaded when missing
+corpus = text.char_corpus(text.read_text())  # $GLU_DATA_DIR copy, else the shipped one
 gpt_settings = dict(GPT_RECIPES[P.gpt_recipe]["model"], vocab_size=corpus.vocab_size)
 settings = {"vit": P.vit, "mixer": P.mixer, "gpt": gpt_settings}
 n_probe = {"vit": P.n_probe, "mixer": P.mixer_n_probe, "gpt": P.n_probe}
 seeds = range(SEED, SEED + P.seeds)
 print(f"scale: {P.scale}; probes: {n_probe}; seeds: {P.seeds}")
 for family, s in settings.items():
-    print(f"{family:5s}", s)
+    line = ", ".join(f"{k} {v}" for k, v in dict(s).items())
+    print(textwrap.fill(f"{family}: {line}", 88, subsequent_indent="  "))
 
 # %% [markdown]
 # ## One feed-forward block, three architectures
@@ -113,9 +118,21 @@ for family, s in settings.items():
 live = {}
 for family in FAMILIES:
     tokens = corpus.val if family == "gpt" else None
-    live[family] = {k: [deep.ntk_kappas(family, k, settings[family], n_probe[family], s, tokens=tokens,
-                                        length=P.gpt_length if family == "gpt" else None)
-                        for s in seeds] for k in KINDS6}
+    live[family] = {
+        k: [
+            deep.ntk_kappas(
+                family,
+                k,
+                settings[family],
+                n_probe[family],
+                s,
+                tokens=tokens,
+                length=P.gpt_length if family == "gpt" else None,
+            )
+            for s in seeds
+        ]
+        for k in KINDS6
+    }
 
 
 def span(r):
@@ -124,8 +141,11 @@ def span(r):
 
 def ratio_line(family, res, a, b):
     full, ffn = deep.pair_ratios(res, a, b), deep.pair_ratios(res, a, b, "kappa_ffn")
-    return (f"{family:5s} {a}/{b}: all params {span(full)} (GLU lower {int((full > 1).sum())}/"
-            f"{len(full)}), FFN only {span(ffn)} ({int((ffn > 1).sum())}/{len(ffn)})")
+    wins_full, wins_ffn = int((full > 1).sum()), int((ffn > 1).sum())
+    return (
+        f"{family:5s} {a}/{b}: all params {span(full)} (GLU lower {wins_full}/"
+        f"{len(full)}), FFN only {span(ffn)} ({wins_ffn}/{len(ffn)})"
+    )
 
 
 print("non-GLU/GLU κ ratio per seed (> 1: GLU better conditioned)")
@@ -138,7 +158,9 @@ fig, axes = plt.subplots(2, 3, figsize=(COLUMN_WIDTH, 5.0), layout="constrained"
 titles = {"vit": "ViT", "mixer": "MLP-Mixer", "gpt": "GPT"}
 for j, family in enumerate(FAMILIES):
     deep.plot_kappa_bars(axes[0, j], live[family], KINDS6, "kappa_full", titles[family])
-    deep.plot_kappa_bars(axes[1, j], live[family], KINDS6, "kappa_ffn", titles[family] + ", FFN")
+    deep.plot_kappa_bars(
+        axes[1, j], live[family], KINDS6, "kappa_ffn", titles[family] + ", FFN"
+    )
 axes[0, 0].set_ylabel("κ, all parameters")
 axes[1, 0].set_ylabel("κ, FFN only")
 plt.show()
@@ -150,9 +172,12 @@ plt.show()
 # seeds but not all (the attention and embedding parameters set $\lambda_{\max}$ there). The small GPT
 # with GPT-2's weight scale is the exception, taken up in the section on the sign below.
 
+
 # %%
 def wins(res, key="kappa_full"):
-    return {a + "/" + b: int((deep.pair_ratios(res, a, b, key) > 1).sum()) for a, b in PAIRS}
+    return {
+        a + "/" + b: int((deep.pair_ratios(res, a, b, key) > 1).sum()) for a, b in PAIRS
+    }
 
 
 for family in FAMILIES:
@@ -178,8 +203,11 @@ assert sum(wins(live["vit"]).values()) >= 2 * P.seeds
 # All 4 seeds of every kind finished.
 
 # %%
-stored = {"vit": deep.stored_kappas("deep_fig3_vit"), "mixer": deep.stored_kappas("deep_fig3_mixer"),
-          "gpt": deep.stored_kappas("deep_fig3_gpt2")}
+stored = {
+    "vit": deep.stored_kappas("deep_fig3_vit"),
+    "mixer": deep.stored_kappas("deep_fig3_mixer"),
+    "gpt": deep.stored_kappas("deep_fig3_gpt2"),
+}
 full = {f: (v[1] if v else {}) for f, v in stored.items()}
 for family, v in stored.items():
     if v is None:
@@ -187,8 +215,10 @@ for family, v in stored.items():
         continue
     spec, res = v
     n_seeds = " ".join(f"{k}:{len(e)}" for k, e in res.items())
-    print(f"{family:5s} n={spec['n']} {spec['dtype']}; seeds {n_seeds}; "
-          f"params {res[next(iter(res))][0]['params']}")
+    print(
+        f"{family:5s} n={spec['n']} {spec['dtype']}; seeds {n_seeds}; "
+        f"params {res[next(iter(res))][0]['params']}"
+    )
     for a, b in PAIRS:
         if deep.pair_ratios(res, a, b).size:
             print("   " + ratio_line(family, res, a, b))
@@ -197,7 +227,9 @@ for family, v in stored.items():
 fig, axes = plt.subplots(2, 3, figsize=(COLUMN_WIDTH, 5.0), layout="constrained")
 titles_full = {"vit": "ViT 4096", "mixer": "MLP-Mixer 256", "gpt": "GPT-2 small"}
 for j, family in enumerate(FAMILIES):
-    deep.plot_kappa_bars(axes[0, j], full[family], KINDS6, "kappa_full", titles_full[family])
+    deep.plot_kappa_bars(
+        axes[0, j], full[family], KINDS6, "kappa_full", titles_full[family]
+    )
     deep.plot_kappa_bars(axes[1, j], full[family], KINDS6, "kappa_ffn", "FFN only")
 axes[0, 0].set_ylabel("κ, all parameters")
 axes[1, 0].set_ylabel("κ, FFN only")
@@ -219,8 +251,21 @@ scaled = {0.02: live["gpt"]}  # GPT-2's own std: the live run above
 for std in P.gpt_stds:
     s = dict(gpt_settings, init_std=std)
     if std not in scaled:
-        scaled[std] = {k: [deep.ntk_kappas("gpt", k, s, n_probe["gpt"], sd, tokens=corpus.val,
-                                           length=P.gpt_length) for sd in seeds] for k in KINDS6}
+        scaled[std] = {
+            k: [
+                deep.ntk_kappas(
+                    "gpt",
+                    k,
+                    s,
+                    n_probe["gpt"],
+                    sd,
+                    tokens=corpus.val,
+                    length=P.gpt_length,
+                )
+                for sd in seeds
+            ]
+            for k in KINDS6
+        }
     print(f"GPT width {gpt_settings['n_embd']}, weight std {std}:")
     for a, b in PAIRS:
         print("  " + ratio_line("gpt", scaled[std], a, b))
@@ -230,7 +275,9 @@ lo, hi = P.gpt_stds
 print(f"FFN only, seeds with GLU lower: std {lo} {wins(scaled[lo], 'kappa_ffn')}")
 print(f"                                std {hi} {wins(scaled[hi], 'kappa_ffn')}")
 assert sum(wins(scaled[lo], "kappa_ffn").values()) == 0
-assert sum(wins(scaled[hi], "kappa_ffn").values()) > sum(wins(scaled[lo], "kappa_ffn").values())
+assert sum(wins(scaled[hi], "kappa_ffn").values()) > sum(
+    wins(scaled[lo], "kappa_ffn").values()
+)
 
 # %% [markdown]
 # The ViT's own width, by contrast, hardly moves the comparison in the official layout: the stored
@@ -245,12 +292,24 @@ for d in (64, 256, 1024):
         widths[d] = v[1]
 if full["vit"]:
     widths[4096] = full["vit"]
-width_ratio = {d: {(a, b, key): deep.pair_ratios(r, a, b, key)[:1] for a, b in PAIRS
-                   for key in ("kappa_full", "kappa_ffn")} for d, r in widths.items()}
+width_ratio = {
+    d: {
+        (a, b, key): deep.pair_ratios(r, a, b, key)[:1]
+        for a, b in PAIRS
+        for key in ("kappa_full", "kappa_ffn")
+    }
+    for d, r in widths.items()
+}
 for d, rr in width_ratio.items():
-    print(f"width {d}: " + "; ".join(f"{a}/{b} {sig(rr[(a, b, 'kappa_full')][0])} "
-                                     f"(FFN {sig(rr[(a, b, 'kappa_ffn')][0])})"
-                                     for a, b in PAIRS if rr[(a, b, "kappa_full")].size))
+    print(
+        f"width {d}: "
+        + "; ".join(
+            f"{a}/{b} {sig(rr[(a, b, 'kappa_full')][0])} "
+            f"(FFN {sig(rr[(a, b, 'kappa_ffn')][0])})"
+            for a, b in PAIRS
+            if rr[(a, b, "kappa_full")].size
+        )
+    )
 assert all((r > 1).all() for rr in width_ratio.values() for r in rr.values())
 
 # %% [markdown]
@@ -258,11 +317,18 @@ assert all((r > 1).all() for rr in width_ratio.values() for r in rr.values())
 # computed in float64; κ moves by the relative amounts printed (none if the run is absent):
 
 # %%
-p32, p64 = deep.stored_kappas("deep_width_vit_256"), deep.stored_kappas("deep_precision_vit_256")
+p32, p64 = (
+    deep.stored_kappas("deep_width_vit_256"),
+    deep.stored_kappas("deep_precision_vit_256"),
+)
 if p32 and p64:
-    shift = {k: abs(p32[1][k][0]["kappa_full"] / p64[1][k][0]["kappa_full"] - 1)
-             for k in KINDS6 if k in p64[1]}
-    print("float32 vs float64, relative change of κ:", {k: sig(v) for k, v in shift.items()})
+    shift = {
+        k: abs(p32[1][k][0]["kappa_full"] / p64[1][k][0]["kappa_full"] - 1)
+        for k in KINDS6
+        if k in p64[1]
+    }
+    print("float32 vs float64, relative change of κ:")
+    print(" ", ", ".join(f"{k} {sig(v)}" for k, v in shift.items()))
 
 # %% [markdown]
 # What does move it in the ViT is the share of the FFN in the kernel. With an MLP as narrow as the
@@ -271,7 +337,10 @@ if p32 and p64:
 
 # %%
 narrow = dict(P.vit, mlp_dim=P.vit["dim"])
-narrow_res = {k: [deep.ntk_kappas("vit", k, narrow, n_probe["vit"], s) for s in seeds] for k in KINDS6}
+narrow_res = {
+    k: [deep.ntk_kappas("vit", k, narrow, n_probe["vit"], s) for s in seeds]
+    for k in KINDS6
+}
 for a, b in PAIRS:
     print(ratio_line("vit", narrow_res, a, b))
 assert all(v == P.seeds for v in wins(narrow_res, "kappa_ffn").values())
@@ -281,8 +350,15 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.0), layout="constr
 for a, b in PAIRS:
     ds = [d for d in width_ratio if width_ratio[d][(a, b, "kappa_full")].size]
     for key, ls in (("kappa_full", "-"), ("kappa_ffn", ":")):
-        ax1.plot(ds, [width_ratio[d][(a, b, key)][0] for d in ds], marker="o", ms=3,
-                 color=kind_style(b)["color"], ls=ls, label=f"{a}/{b}" if key == "kappa_full" else None)
+        ax1.plot(
+            ds,
+            [width_ratio[d][(a, b, key)][0] for d in ds],
+            marker="o",
+            ms=3,
+            color=kind_style(b)["color"],
+            ls=ls,
+            label=f"{a}/{b}" if key == "kappa_full" else None,
+        )
 ax1.set(xscale="log", yscale="log", xlabel="ViT width", ylabel="κ non-GLU / κ GLU")
 ax1.axhline(1, color="grey", lw=1)
 ax1.legend(fontsize=8, loc="best")
@@ -290,7 +366,12 @@ for i, (a, b) in enumerate(PAIRS):
     for j, std in enumerate(P.gpt_stds):
         for key, mk in (("kappa_full", "o"), ("kappa_ffn", "s")):
             r = np.exp(np.log(deep.pair_ratios(scaled[std], a, b, key)).mean())
-            ax2.plot(j + 0.12 * i - 0.12 + 0.04 * (key == "kappa_ffn"), r, mk, color=kind_style(b)["color"])
+            ax2.plot(
+                j + 0.12 * i - 0.12 + 0.04 * (key == "kappa_ffn"),
+                r,
+                mk,
+                color=kind_style(b)["color"],
+            )
 ax2.set_xticks(range(len(P.gpt_stds)), [f"weight std {s}" for s in P.gpt_stds])
 ax2.set(yscale="log", ylabel="κ non-GLU / κ GLU", xlim=(-0.5, len(P.gpt_stds) - 0.5))
 ax2.axhline(1, color="grey", lw=1)
@@ -305,17 +386,30 @@ plt.show()
 # iterations; it is a check that the loop and the models work, not a language model.
 
 # %%
-runs = {k: train_gpt(k, P.gpt_recipe, seed=SEED, return_model=True) for k in P.train_kinds}
+runs = {
+    k: train_gpt(k, P.gpt_recipe, seed=SEED, return_model=True) for k in P.train_kinds
+}
 for k, r in runs.items():
     h = r["history"]
-    print(f"{k:6s} params {r['params']}  val loss: start {h['val_loss'][0]:.3f}, end {h['val_loss'][-1]:.3f}")
+    start, end = h["val_loss"][0], h["val_loss"][-1]
+    print(f"{k:6s} params {r['params']}  val loss: start {start:.3f}, end {end:.3f}")
     assert h["val_loss"][-1] < h["val_loss"][0] - 0.5
 
 # %% mystnb={"figure": {"caption": "Validation loss of the GPT variants during training on character-level tiny-shakespeare (smoke recipe, live). Non-GLU dashed, GLU solid.", "name": "fig-gpt-curves"}}
 fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
 for k, r in runs.items():
-    ax.plot(r["history"]["iter"], r["history"]["val_loss"], marker="o", ms=3, **kind_style(k))
-ax.set(xlabel="iteration", ylabel="validation loss (nats per character)", title=f"GPT, recipe '{P.gpt_recipe}'")
+    ax.plot(
+        r["history"]["iter"],
+        r["history"]["val_loss"],
+        marker="o",
+        ms=3,
+        **kind_style(k),
+    )
+ax.set(
+    xlabel="iteration",
+    ylabel="validation loss (nats per character)",
+    title=f"GPT, recipe '{P.gpt_recipe}'",
+)
 ax.legend()
 plt.show()
 
@@ -355,8 +449,11 @@ if not stored:
     print("no stored run of the CPU recipe")
 for k, res in stored.items():
     h, prov = res["data"]["history"], res["provenance"]
-    print(f"{k:6s} CPU recipe: final val loss {h['val_loss'][-1]:.3f} after {h['iter'][-1]} iterations "
-          f"({prov['device']}, commit {prov['git_sha'][:7]})")
+    print(
+        f"{k:6s} CPU recipe: final val loss {h['val_loss'][-1]:.3f} after "
+        f"{h['iter'][-1]} iterations\n"
+        f"       ({prov['device']}, commit {prov['git_sha'][:7]})"
+    )
 if "gelu" in stored:
     assert abs(stored["gelu"]["data"]["history"]["val_loss"][-1] - 1.88) < 0.05
 
@@ -367,7 +464,11 @@ if stored:
         h = res["data"]["history"]
         ax.plot(h["iter"][1:], h["val_loss"][1:], marker="o", ms=3, **kind_style(k))
     ax.axhline(1.88, color="grey", lw=1)
-    ax.set(xlabel="iteration", ylabel="validation loss (nats per character)", title="GPT, nanoGPT CPU recipe")
+    ax.set(
+        xlabel="iteration",
+        ylabel="validation loss (nats per character)",
+        title="GPT, nanoGPT CPU recipe",
+    )
     ax.legend()
     plt.show()
 
@@ -375,7 +476,8 @@ if stored:
 final = {k: res["data"]["history"]["val_loss"][-1] for k, res in stored.items()}
 gain = {(a, b): final[a] - final[b] for a, b in PAIRS if a in final and b in final}
 for (a, b), g in gain.items():
-    print(f"{a}/{b}: final validation loss {final[a]:.3f} vs {final[b]:.3f} (GLU lower by {g:+.3f})")
+    print(f"{a}/{b}: final validation loss {final[a]:.3f} vs {final[b]:.3f}", end=" ")
+    print(f"(GLU lower by {g:+.3f})")
 assert gain.get(("gelu", "geglu"), 1) > 0.05 and gain.get(("silu", "swiglu"), 1) > 0.05
 assert abs(gain.get(("relu", "reglu"), 0)) < 0.01
 
@@ -391,16 +493,22 @@ assert abs(gain.get(("relu", "reglu"), 0)) < 0.01
 # 5.7 in GPT-2 small. At smoke scale it holds in the Mixer and in the FFN-only ViT kernel, while
 # in the small GPT its sign is set by the weight scale. The verdict per model and pair:
 
+
 # %%
 def summary(res, a, b):
     full, ffn = deep.pair_ratios(res, a, b), deep.pair_ratios(res, a, b, "kappa_ffn")
     if not full.size:
         return "not run", None
-    text_ = (f"ratio {span(full).replace(' to ', '-')} ({int((full > 1).sum())}/{len(full)}), "
-             f"FFN {span(ffn).replace(' to ', '-')}")
+    wins = int((full > 1).sum())
+    text_ = (
+        f"ratio {span(full).replace(' to ', '-')} ({wins}/{len(full)}), "
+        f"FFN {span(ffn).replace(' to ', '-')}"
+    )
     if (full > 1).all():
         return text_, "reproduced"
-    return text_, "partly reproduced" if (ffn > 1).all() or (full > 1).any() else "not reproduced"
+    return text_, "partly reproduced" if (ffn > 1).all() or (
+        full > 1
+    ).any() else "not reproduced"
 
 
 names = {"vit": "ViT", "mixer": "MLP-Mixer", "gpt": "GPT-2"}
@@ -409,10 +517,23 @@ for family in FAMILIES:
     for a, b in PAIRS:
         sm, v_smoke = summary(live[family], a, b)
         fu, v_full = summary(full[family], a, b)
-        rows.append(Verdict(f"{names[family]}: {b} has a lower NTK κ than {a} at init", "paper Fig. 3",
-                            sm, fu, v_full or "not tested"))
+        rows.append(
+            Verdict(
+                f"{names[family]}: {b} has a lower NTK κ than {a} at init",
+                "paper Fig. 3",
+                sm,
+                fu,
+                v_full or "not tested",
+            )
+        )
 after_ratio = after.get("gelu", np.nan) / after.get("geglu", np.nan)
-rows.append(Verdict("GPT: GLU has the lower NTK κ after training", "paper Fig. 3",
-                    f"gelu/geglu after 300 iterations {sig(after_ratio)} (one seed)", "not run",
-                    "partly reproduced" if after_ratio > 1 else "not reproduced"))
+rows.append(
+    Verdict(
+        "GPT: GLU has the lower NTK κ after training",
+        "paper Fig. 3",
+        f"gelu/geglu after 300 iterations {sig(after_ratio)} (one seed)",
+        "not run",
+        "partly reproduced" if after_ratio > 1 else "not reproduced",
+    )
+)
 verdict_table("05_deep_models", rows, write=(P.scale == "smoke"))

@@ -290,8 +290,9 @@ def theory_spectrum(n: int, d: int, m: int, gated: bool) -> dict[str, float]:
     ``λmin = c + (f_2/d)·v(√p − √n)₊²`` (Weyl: XXᵀ has rank d < n, so only W lifts the floor c).
 
     GLU: ``K̃ ≈ g_2 d·11ᵀ + g_2·W + g_1 d·XXᵀ + c̃·I``, ``c̃ = d²(g(1) − g_1 − g_2)``.
-    ``λmax = max((n−1) g_2 d + d² g(1),  c̃ + g_2(d² − d) + g_1 d(√n + √d)²)`` (the all-ones direction, or
-    the top of the XXᵀ part on the mean level of W), ``≈ mn/(4d)`` for m ≫ d and n ≫ d ≫ 1;
+    ``λmax = max(a, b)`` with ``a = (n−1) g_2 d + d² g(1)`` (the all-ones direction) and
+    ``b = c̃ + g_2(d² − d) + g_1 d(√n + √d)²`` (the top of the XXᵀ part on the mean level of W),
+    ``≈ mn/(4d)`` for m ≫ d and n ≫ d ≫ 1;
     ``λmin = c̃ + g_2·v(√p − √n)₊²``.
 
     Requires ``d + 1 < n``. Returns ``{"lmax", "lmin", "kappa"}``.
