@@ -136,6 +136,7 @@ display(Math(r"\tilde K(x,y) = " + sp.latex(K_glu_sym)))
 
 # %% [markdown]
 # :::{prf:proposition} Expected NTKs (paper Eq. 3 and Eq. 4)
+# :label: ch2-expected-ntk
 # With $\sigma_v^2 = 1/m$ and $\sigma_p^2 = 1/d$ (LeCun) the expected NTKs of the non-GLU and
 # GLU layers are
 #
@@ -210,6 +211,7 @@ assert limit == 1
 
 # %% [markdown]
 # :::{prf:corollary} Paper Eq. 5
+# :label: ch2-eq5
 # Exactly,
 #
 # $$

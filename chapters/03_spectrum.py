@@ -24,6 +24,7 @@
 # about the paper, and the constants in it are not known.
 #
 # :::{prf:theorem} Paper Thm. 3.1, as reconstructed
+# :label: ch3-paper-thm31
 # Let the $n$ inputs be i.i.d. $\mathcal N(0, I_d)$ with $d+1<n$, and let both two-layer
 # networks use LeCun initialisation with $m$ hidden units. Let $K$ be the non-GLU NTK
 # (paper Eq. 3) and $\tilde K$ the GLU NTK (paper Eq. 4). Then, asymptotically,
@@ -184,6 +185,7 @@ for name, gated in (("f", False), ("g", True)):
 # diagonal and putting the rest on the diagonal gives the three-term expansions:
 #
 # :::{prf:proposition} Expansion of the ReLU and ReGLU NTKs (the book's, after El Karoui)
+# :label: ch3-expansion
 # For inputs with $\rho_{ij} = O(d^{-1/2})$ ($i\ne j$), with $r = (\|x_i\|)_i$ and
 # $D=\mathrm{diag}(r_i^2)$,
 #
@@ -278,6 +280,7 @@ assert all(abs(errs[k, hi_d]["lmin"]) < 0.1 < abs(errs[k, lo_d]["lmin"]) for k i
 # coefficients above:
 #
 # :::{prf:proposition} Spectral predictions (the book's; the role of paper Props. B.6/B.9)
+# :label: ch3-predictions
 # Let $d+1<n$ and $\|x_i\|^2=d$. Non-GLU:
 # $K\approx(f_0d+f_2)\mathbf 1\mathbf 1^\top + f_1XX^\top + (f_2/d)W + cI$ with
 # $c = d\,(f(1)-f_0-f_1-f_2)$, and

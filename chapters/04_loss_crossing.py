@@ -90,6 +90,7 @@ print(f"scale: {P.scale}")
 # expectation:
 #
 # :::{prf:proposition} Expected kernel-regime loss (paper Prop. 4.1)
+# :label: ch4-prop41
 # With $K = \sum_i\lambda_i u_iu_i^\top$,
 #
 # $$
@@ -145,6 +146,7 @@ for kind in ("relu", "reglu"):
 # small $\eta k$ and the ReGLU model for large $k$.
 #
 # :::{prf:corollary} Loss crossing (paper Cor. 4.2, reconstructed)
+# :label: ch4-cor42
 # Under these conditions there is a step $k^*$ with
 # $L^{\mathrm{ReLU}}_k < L^{\mathrm{ReGLU}}_k$ before it and
 # $L^{\mathrm{ReGLU}}_k < L^{\mathrm{ReLU}}_k$ after it.
@@ -306,6 +308,7 @@ else:  # n up to 500: one boundary for every n
 # smaller by about a factor $d$. This is the book's own result, not the paper's:
 #
 # :::{prf:proposition} Stable learning rates (this book)
+# :label: ch4-stable-lr
 # For Gaussian inputs, LeCun initialisation and width $m$, kernel gradient descent on the mean MSE is
 # stable for ReLU only when $\mathrm{lr} \lesssim 2\pi/m$ ($\approx 0.0063$ at $m=1000$), while the
 # matched ReGLU network tolerates a learning rate about $d$ times larger. The paper's learning rates

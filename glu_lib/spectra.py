@@ -278,21 +278,24 @@ def _parts(n, d, m, gated):
 
 
 def theory_spectrum(n: int, d: int, m: int, gated: bool) -> dict[str, float]:
-    """Predicted ``λmax``, ``λmin`` and ``κ`` of the ReLU (Eq. 3) or ReGLU (Eq. 4) NTK, for ‖x_i‖² = d.
+    """Predicted ``λmax``, ``λmin``, ``κ`` of the ReLU (Eq. 3) or ReGLU (Eq. 4) NTK.
 
-    From :func:`expansion_coefficients` with ``r = √d·1`` and the second-order term kept with its
-    fluctuation: ``(XXᵀ)⊙(XXᵀ) ≈ d·11ᵀ + W``, W a Wishart-like Gram matrix of the features
-    ``x⊗x`` (p = d(d+1)/2 coordinates, variance v = (d² − d)/p). Write ``f_k``/``g_k`` for the Taylor
-    coefficients of :func:`relu_profile`.
+    For ‖x_i‖² = d, from :func:`expansion_coefficients` with ``r = √d·1`` and the
+    second-order term kept with its fluctuation: ``(XXᵀ)⊙(XXᵀ) ≈ d·11ᵀ + W``, W a
+    Wishart-like Gram matrix of the features ``x⊗x`` (p = d(d+1)/2 coordinates,
+    variance v = (d² − d)/p). Write ``f_k``/``g_k`` for the Taylor coefficients of
+    :func:`relu_profile`.
 
-    Non-GLU: ``K ≈ (f_0 d + f_2)·11ᵀ + f_1·XXᵀ + (f_2/d)·W + c·I``, ``c = d(f(1) − f_0 − f_1 − f_2)``.
+    Non-GLU: ``K ≈ (f_0 d + f_2)·11ᵀ + f_1·XXᵀ + (f_2/d)·W + c·I`` with
+    ``c = d(f(1) − f_0 − f_1 − f_2)``.
     ``λmax = (n−1)(f_0 d + f_2) + d f(1)`` (the rank-one term along 1, ≈ mn/(2π));
-    ``λmin = c + (f_2/d)·v(√p − √n)₊²`` (Weyl: XXᵀ has rank d < n, so only W lifts the floor c).
+    ``λmin = c + (f_2/d)·v(√p − √n)₊²`` (Weyl: XXᵀ has rank d < n, so only W
+    lifts the floor c).
 
     GLU: ``K̃ ≈ g_2 d·11ᵀ + g_2·W + g_1 d·XXᵀ + c̃·I``, ``c̃ = d²(g(1) − g_1 − g_2)``.
-    ``λmax = max(a, b)`` with ``a = (n−1) g_2 d + d² g(1)`` (the all-ones direction) and
-    ``b = c̃ + g_2(d² − d) + g_1 d(√n + √d)²`` (the top of the XXᵀ part on the mean level of W),
-    ``≈ mn/(4d)`` for m ≫ d and n ≫ d ≫ 1;
+    ``λmax = max(a, b)`` with ``a = (n−1) g_2 d + d² g(1)`` (the all-ones direction)
+    and ``b = c̃ + g_2(d² − d) + g_1 d(√n + √d)²`` (the top of the XXᵀ part on the
+    mean level of W), ``≈ mn/(4d)`` for m ≫ d and n ≫ d ≫ 1;
     ``λmin = c̃ + g_2·v(√p − √n)₊²``.
 
     Requires ``d + 1 < n``. Returns ``{"lmax", "lmin", "kappa"}``.

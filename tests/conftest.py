@@ -15,6 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property-based tests draw the same examples on every run, so CI cannot fail by chance;
+# HYPOTHESIS_PROFILE=explore searches afresh (and more) when hunting for new failures.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

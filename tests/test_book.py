@@ -251,7 +251,7 @@ def test_built_scorecard_has_one_row_per_stored_claim():
     html = (BUILT / "chapters" / "scorecard.html").read_text(encoding="utf-8")
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert body.count("<tr") == sum(len(c.rows) if c.assessed else 1 for c in found), (
-        "the built scorecard differs from results/verdicts: build the book again")
+        "the built scorecard differs from results/verdicts: build the book again (--all)")
 
 
 @needs_build

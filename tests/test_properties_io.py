@@ -77,6 +77,6 @@ def test_result_round_trip(tmp_path, data, name):
 
 
 @FAST
-@given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda v: v != 0), st.integers(1, 8))
+@given(st.floats(min_value=-1e300, max_value=1e300).filter(lambda v: v != 0), st.integers(1, 8))
 def test_sig_keeps_the_leading_digits(x, digits):
     assert abs(float(sig(x, digits)) - x) <= abs(x) * 10 ** (1 - digits)
