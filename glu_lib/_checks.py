@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["positive_int", "non_negative_int", "finite_float", "as_matrix", "matrix_pair"]
+__all__ = ["positive_int", "non_negative_int", "finite_float", "as_matrix", "matrix_pair", "file_digest"]
 
 
 def positive_int(value, name: str) -> int:
@@ -59,3 +59,14 @@ def matrix_pair(X, X2=None) -> tuple[np.ndarray, np.ndarray]:
     if X2.shape[1] != X.shape[1]:
         raise ValueError(f"X and X2 must have the same number of features, got {X.shape[1]} and {X2.shape[1]}")
     return X, X2
+
+
+def file_digest(path, algorithm: str) -> str:
+    """Hex digest of the file at ``path`` with ``hashlib``'s ``algorithm``, read in 1 MiB chunks."""
+    import hashlib
+
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

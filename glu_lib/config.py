@@ -16,6 +16,17 @@ __all__ = ["SCALES", "Preset", "PRESETS", "FrozenDict", "freeze", "thaw", "resol
 #: The scale names, ``smoke`` (CPU, default) and ``full`` (the paper's settings, a GPU).
 SCALES = ("smoke", "full")
 
+# The stored CPU panel of chapter 6 (MNIST-5k Mixer and ViT runs): the same at both scales.
+_GEN_PANEL = dict(
+    mixer=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2), batch_size=128, epochs=8),
+    vit=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2, heads=2, mlp_dim=64),
+             batch_size=128, epochs=8))
+_GEN_PANEL_TRAIN = dict(
+    sgd=dict(lr=0.05, min_lr=0.05, schedule="constant", warmup_iters=0, momentum=0.9,
+             weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
+    adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
+               weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0))
+
 #: The presets by chapter and scale (numbers only; their meaning is documented where they are used).
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "generalization": {
@@ -31,15 +42,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                        adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
                                   weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0)),
             pairs=(("relu", "reglu"),), permutations=1000, null_sims=100, null_permutations=200,
-            panel=dict(
-                mixer=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2), batch_size=128, epochs=8),
-                vit=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2, heads=2, mlp_dim=64),
-                         batch_size=128, epochs=8)),
-            panel_train=dict(
-                sgd=dict(lr=0.05, min_lr=0.05, schedule="constant", warmup_iters=0, momentum=0.9,
-                         weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
-                adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
-                           weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0))),
+            panel=_GEN_PANEL, panel_train=_GEN_PANEL_TRAIN),
         "full": dict(
             families=dict(
                 mixer=dict(data="cifar10", model=dict(patch_size=4, dim=256, depth=4), batch_size=256, epochs=26,
@@ -59,15 +62,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                                   weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0)),
             pairs=(("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu")), permutations=1000,
             null_sims=400, null_permutations=500,
-            panel=dict(
-                mixer=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2), batch_size=128, epochs=8),
-                vit=dict(data="mnist5k", model=dict(patch_size=4, dim=32, depth=2, heads=2, mlp_dim=64),
-                         batch_size=128, epochs=8)),
-            panel_train=dict(
-                sgd=dict(lr=0.05, min_lr=0.05, schedule="constant", warmup_iters=0, momentum=0.9,
-                         weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
-                adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
-                           weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0))),
+            panel=_GEN_PANEL, panel_train=_GEN_PANEL_TRAIN),
     },
     "deep_models": {
         # smoke: the paper's setting in miniature (32×32 images, 65 tokens, mlp_dim 4× the width, 32 probes);

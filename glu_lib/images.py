@@ -15,7 +15,6 @@ the ``batch_fn(split, generator)`` of :func:`glu_lib.train.train`.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import pickle
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._checks import non_negative_int, positive_int
+from ._checks import file_digest, non_negative_int, positive_int
 
 __all__ = ["digits_images", "read_cifar10", "download_cifar10", "read_tiny_imagenet", "augment", "normalize",
            "batch_fn", "CIFAR10_MEAN", "CIFAR10_STD", "CIFAR10_MD5"]
@@ -48,11 +47,7 @@ CIFAR10_MD5 = {
 
 
 def _md5(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_digest(path, "md5")
 
 
 class _ArrayUnpickler(pickle.Unpickler):

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._checks import positive_int
+from ._checks import file_digest, positive_int
 
 __all__ = ["SHAKESPEARE", "data_dir", "packaged", "fetch", "read_text", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
            "write_token_file", "read_token_file", "fineweb_token_file"]
@@ -41,11 +41,7 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_digest(path, "sha256")
 
 
 #: Folder of the files that ship with the package (compressed with xz as ``<name>.xz``).

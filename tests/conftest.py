@@ -25,6 +25,30 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
+def race():
+    """``race(work, n)``: run ``work(k)`` for k < n in n threads at once; the errors they raised."""
+    import threading
+
+    def run(work, n: int = 4) -> list[str]:
+        errors = []
+
+        def guarded(k):
+            try:
+                work(k)
+            except Exception as e:  # noqa: BLE001 - collected for the test to assert
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=guarded, args=(k,)) for k in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return errors
+
+    return run
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(1234)
 

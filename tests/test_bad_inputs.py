@@ -214,6 +214,10 @@ def _finite(a):
 
 CASES = [
     # _checks
+    Case("_checks.file_digest: missing file", lambda: _checks.file_digest(_tmpdir() / "none.bin", "md5"),
+         "none.bin"),
+    Case("_checks.file_digest: unknown algorithm", lambda: _checks.file_digest(__file__, "nope"),
+         "unsupported hash|nope"),
     Case("_checks.positive_int: 0", lambda: _checks.positive_int(0, "n"), "n must"),
     Case("_checks.positive_int: 2.0", lambda: _checks.positive_int(2.0, "n"), "n must"),
     Case("_checks.positive_int: True", lambda: _checks.positive_int(True, "n"), "n must"),

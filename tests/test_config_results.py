@@ -90,24 +90,14 @@ def test_preset_validation(args, error):
         config.preset(["spectrum"])
 
 
-def test_concurrent_result_writers_do_not_collide(tmp_path):
-    import threading
-
-    P, errors = config.preset("analytic_ntk", "smoke"), []
+def test_concurrent_result_writers_do_not_collide(tmp_path, race):
+    P = config.preset("analytic_ntk", "smoke")
 
     def writer(k):
-        try:
-            for i in range(40):
-                results.save_result("race", {"k": k, "i": i}, P, tmp_path)
-        except Exception as e:  # noqa: BLE001 - collected and asserted below
-            errors.append(repr(e))
+        for i in range(40):
+            results.save_result("race", {"k": k, "i": i}, P, tmp_path)
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert race(writer) == []
     assert results.load_result("race", tmp_path)["data"]["i"] == 39
     assert sorted(p.name for p in tmp_path.iterdir()) == ["race.json"]
 
