@@ -44,12 +44,11 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "glu-lib @ git+https://github.com/glu-ntk-book/glu-ntk-book@v0.2.0"],
-                   check=True)
+    PACKAGE = "glu-lib @ git+https://github.com/glu-ntk-book/glu-ntk-book@v0.2.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", PACKAGE], check=True)
 
 # %% tags=["parameters"]
-SCALE = "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto" reads $GLU_SCALE
+SCALE = "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto": $GLU_SCALE
 SEED = 0
 
 # %%
@@ -135,9 +134,10 @@ def ratios(runs):
 
 
 def crossings(runs):
-    """Every crossing of the mean loss curves of each pair (dynamics.crossing_summary)."""
+    """Every crossing of the mean loss curves of each pair (crossing_summary)."""
     mean = lambda k: runs[k]["loss"].mean(0)
-    return {f"{a}/{b}": dynamics.crossing_summary(mean(a), mean(b)) for a, b in pairs_of(runs)}
+    return {f"{a}/{b}": dynamics.crossing_summary(mean(a), mean(b))
+            for a, b in pairs_of(runs)}
 
 
 def show(runs):
@@ -275,7 +275,8 @@ if full is not None:
 # %%
 if full is not None:
     assert all(r > 1 for r in full_ratio["gauss"].values())
-    assert all(r < 1 for r in full_ratio["mnist"].values())  # not reproduced: ReLU lower
+    # not reproduced: ReLU ends lower
+    assert all(r < 1 for r in full_ratio["mnist"].values())
 
 # %%
 def judge(ok_smoke, ok_full):

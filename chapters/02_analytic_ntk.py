@@ -39,12 +39,11 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "glu-lib @ git+https://github.com/glu-ntk-book/glu-ntk-book@v0.2.0"],
-                   check=True)
+    PACKAGE = "glu-lib @ git+https://github.com/glu-ntk-book/glu-ntk-book@v0.2.0"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", PACKAGE], check=True)
 
 # %% tags=["parameters"]
-SCALE = "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto" reads $GLU_SCALE
+SCALE = "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto": $GLU_SCALE
 SEED = 0
 
 # %%
