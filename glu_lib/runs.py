@@ -61,8 +61,9 @@ def train_gpt(ffn: str, recipe: str = "smoke", *, data_dir=None, ckpt_dir=None, 
               device: str = "cpu", progress: bool = False, return_model: bool = False) -> dict:
     """Train the GPT of ``recipe`` with FFN ``ffn`` on tiny-shakespeare; return its history and parameter count
     (and the trained model under ``"model"`` when ``return_model``)."""
-    if recipe not in GPT_RECIPES:  # checked before the corpus is read (or downloaded)
-        raise ValueError(f"unknown recipe {recipe!r}; expected one of {sorted(GPT_RECIPES)}")
+    recipes = {**GPT_RECIPES, **GPT_VARIANTS}
+    if recipe not in recipes:  # checked before the corpus is read (or downloaded)
+        raise ValueError(f"unknown recipe {recipe!r}; expected one of {sorted(recipes)}")
     if ffn not in KINDS:
         raise ValueError(f"unknown ffn {ffn!r}; expected one of {sorted(KINDS)}")
     corpus = text.char_corpus(text.fetch(directory=data_dir).read_text())

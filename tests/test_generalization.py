@@ -232,3 +232,21 @@ def test_pooled_difference():
     assert hi - lo == pytest.approx(2 * 1.959964 / np.sqrt(1 / 0.0025 + 1 / 0.01), rel=1e-5)
     with pytest.raises(ValueError, match="se > 0"):
         gen.pooled_difference([])
+
+
+def test_train_gpt_accepts_the_sgd_variant(monkeypatch):
+    """The queue of chapter 6 trains ``cpu_sgd`` runs through ``train_gpt``; the recipe check
+    used to accept only ``GPT_RECIPES`` and refused it."""
+    from glu_lib import runs
+
+    seen = {}
+
+    def fake_train(model, tcfg, batches, loss, ckpt_path=None, progress=False):
+        seen["cfg"] = tcfg
+        seen["ckpt"] = ckpt_path
+        return {"val_loss": [1.0]}
+
+    monkeypatch.setattr(runs, "train", fake_train)
+    out = runs.train_gpt("relu", "cpu_sgd", ckpt_dir="ck", seed=3)
+    assert (seen["cfg"].optimizer, seen["cfg"].lr, out["recipe"]) == ("sgd", 0.3, "cpu_sgd")
+    assert seen["ckpt"].name == "gpt_cpu_sgd_relu_seed3.pt"
