@@ -517,6 +517,8 @@ CASES = [
     Case("results.load_result: ../x", lambda: results.load_result("../x", _tmpdir()), "invalid result name"),
     Case("results.load_result: corrupt", lambda: results.load_result("f", _file(b"{", "f.json").parent),
          r"f\.json is unreadable"),
+    Case("results.made_with: not a stored result", lambda: results.made_with({"data": {}}, P),
+         "stored must be a result"),
     Case("results.load_or_compute: bad name", lambda: results.load_or_compute("a/b", dict, P, _tmpdir()),
          "invalid result name"),
     Case("results.save_result: overwrite refused", lambda: results.save_result(
