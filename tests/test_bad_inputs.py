@@ -282,6 +282,8 @@ CASES = [
     Case("deep.ntk_kappas: unknown kind", lambda: deep.ntk_kappas("vit", "nope", VIT, 2, 0), "unknown model kind"),
     Case("deep.ntk_kappas: n=0", lambda: deep.ntk_kappas("vit", "relu", VIT, 0, 0), "n must"),
     Case("deep.sweep: unknown family", lambda: deep.sweep("x", "cnn", ["relu"], [0], VIT, 2), "unknown model family"),
+    Case("deep.text_probe_tokens: unknown vocabulary", lambda: deep.text_probe_tokens({"vocab_size": 7}),
+         "no text tokenizer for vocab_size 7"),
     Case("deep.stored_kappas: absent", lambda: deep.stored_kappas("deep_no_such_sweep"), "", lambda r: r is None),
     Case("deep.pair_ratios: no common seed", lambda: deep.pair_ratios({"relu": [{"kappa_full": 2.0}]},
                                                                       "relu", "reglu"), "no seed"),
@@ -563,6 +565,10 @@ CASES = [
     Case("symbolic.lambdify_ntk: unknown kind", lambda: symbolic.lambdify_ntk("gelu"), "closed form"),
     Case("symbolic.gaussian_moments: dim 0", lambda: symbolic.gaussian_moments(0), "dim"),
     # text
+    Case("text.gpt2_tokens: not a str", lambda: text.gpt2_tokens(b"abc"), "text must be a str"),
+    Case("text.gpt2_tokens: empty", lambda: text.gpt2_tokens(""), "text is empty"),
+    Case("text.gpt2_encoding: corrupt vocabulary", lambda: text.gpt2_encoding(
+        _file(b"xx", "gpt2.tiktoken").parent), "SHA-256"),
     Case("text.fetch: corrupt file", lambda: text.fetch(dict(text.SHAKESPEARE, name="f.bin"),
                                                         _file(b"abc").parent), "SHA-256"),
     Case("text.fetch: missing, not shipped, no download", lambda: text.fetch(
@@ -645,7 +651,7 @@ def test_every_public_function_is_walked():
     """Each public function (and class) of each module appears in at least one case name."""
     names = " ".join(c.name for c in CASES)
     skip = {"Kind", "KINDS", "PAIRS", "NON_GLU", "GLU", "SCALES", "PRESETS", "TEACHERS", "FAMILIES", "RHO",
-            "ACTIVATIONS", "COLUMN_WIDTH", "KIND_COLORS", "SHAKESPEARE", "CIFAR10_MEAN", "CIFAR10_STD",
+            "ACTIVATIONS", "COLUMN_WIDTH", "KIND_COLORS", "SHAKESPEARE", "GPT2_BPE", "CIFAR10_MEAN", "CIFAR10_STD",
             "CIFAR10_MD5", "VERDICTS", "GPT_RECIPES", "SYMBOLS", "phi", "IllConditionedWarning", "FrozenDict",
             "use_style", "device", "results_dir", "verdicts_dir", "data_dir", "provenance", "code_version",
             "relu_profile", "expansion_coefficients", "unit_ntk_terms", "chain_rule_check", "expected_ntk_expr",
