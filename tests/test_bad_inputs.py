@@ -444,6 +444,25 @@ CASES = [
                                                        (1.0,)), "expected a batch"),
     Case("images.augment: erase_p", lambda: images.augment(torch.zeros(1, 1, 4, 4, dtype=torch.uint8), GEN(),
                                                            (0.0,), (1.0,), erase_p=2.0), "erase_p"),
+    Case("images.random_resized_crop: scale reversed", lambda: images.random_resized_crop(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), 4, scale=(1.0, 0.5)), "scale"),
+    Case("images.random_resized_crop: size 0", lambda: images.random_resized_crop(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), 0), "size"),
+    Case("images.color_jitter: hue beyond half a turn", lambda: images.color_jitter(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), hue=0.7), "hue"),
+    Case("images.color_jitter: zero is the identity", lambda: images.color_jitter(
+        torch.full((1, 3, 2, 2), 0.25), GEN()), "", lambda x: torch.equal(x, torch.full((1, 3, 2, 2), 0.25))),
+    Case("images.random_erasing: uint8", lambda: images.random_erasing(torch.zeros(1, 1, 4, 4, dtype=torch.uint8),
+                                                                      GEN(), 0.5), "floating"),
+    Case("images.random_erasing: ratio", lambda: images.random_erasing(torch.zeros(1, 1, 4, 4), GEN(), 0.5,
+                                                                      ratio=(-1.0, 2.0)), "ratio"),
+    Case("images.augment_tiny_imagenet: erase_p", lambda: images.augment_tiny_imagenet(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), (0.0,), (1.0,), size=4, erase_p=1.2), "erase_p"),
+    Case("images.augment_tiny_imagenet: 2 channels", lambda: images.augment_tiny_imagenet(
+        torch.zeros(1, 2, 4, 4, dtype=torch.uint8), GEN(), (0.0,), (1.0,), size=4), "channels"),
+    Case("images.batch_fn: unknown augmentation", lambda: images.batch_fn(
+        {"train": (torch.zeros(2, 1, 2, 2), torch.zeros(2)), "val": (torch.zeros(2, 1, 2, 2), torch.zeros(2))}, 2,
+        (0.0,), (1.0,), train_augment="svhn"), "train_augment"),
     Case("images.batch_fn: batch 0", lambda: images.batch_fn({}, 0, (0.0,), (1.0,)), "batch_size"),
     Case("images.batch_fn: no val split", lambda: images.batch_fn(
         {"train": (torch.zeros(2, 1, 2, 2), torch.zeros(2))}, 2, (0.0,), (1.0,)), "'val'"),
