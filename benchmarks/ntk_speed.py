@@ -39,22 +39,49 @@ The exit code is 0 unless some method disagrees with the structured path by more
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from _timing import bench, rel_err  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _timing import bench, rel_err, write_record  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from glu_lib.models import two_layer
 from glu_lib.ntk import generic_ntk, two_layer_ntk
 
 TOLERANCE = 1e-10
 GOAL_GENERIC = 20.0
 GOAL_LOOP = 200.0
+GOAL_NT = 100.0
+NT_IMPLS = {1: "NT jacobian contraction (default)", 2: "NT ntk-vector products", 3: "NT structured derivatives"}
+
+
+def neural_tangents(model, X: torch.Tensor, site: str, impls, repeats: int):
+    """Time neural-tangents' ``empirical_ntk_fn`` on ``model`` in a child interpreter whose path starts with
+    ``site`` (JAX + neural-tangents); returns ({impl: (times, kernel)}, versions)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        arrays = {"W": model.W.weight, "V": model.V.weight, "X": X}
+        if model.gated:
+            arrays["P"] = model.P.weight
+        np.savez(Path(tmp) / "weights.npz", activation=model.activation,
+                 **{k: v.detach().numpy() for k, v in arrays.items()})
+        env = dict(os.environ, PYTHONPATH=site)
+        script = Path(__file__).with_name("_nt_two_layer.py")
+        cmd = [sys.executable, str(script), tmp, ",".join(map(str, impls)), str(repeats)]
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if out.returncode:
+            raise RuntimeError(f"neural-tangents run failed:\n{out.stderr[-3000:]}")
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        kernels = {i: np.load(Path(tmp) / f"nt_{i}.npy") for i in impls}
+    return {i: (res["times"][str(i)], kernels[i]) for i in impls}, f"jax {res['jax']}, neural-tangents {res['neural_tangents']}"
 
 
 def loop_ntk(model: torch.nn.Module, X: torch.Tensor) -> np.ndarray:
@@ -89,13 +116,25 @@ def print_table(title: str, rows: list[tuple[str, list[float], float]]) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=1024, help="samples for structured vs generic (default 1024)")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1024, help="samples for parts A and C (default 1024)")
     ap.add_argument("--d", type=int, default=100, help="input dimension (default 100)")
-    ap.add_argument("--width", type=int, default=4096, help="nominal hidden width; GLU kinds are parameter-matched (default 4096)")
-    ap.add_argument("--loop-n", type=int, default=256, help="samples for structured vs the per-sample loop (default 256)")
+    ap.add_argument("--width", type=int, default=4096,
+                    help="nominal hidden width; GLU kinds are parameter-matched (default 4096)")
+    ap.add_argument("--loop-n", type=int, default=256,
+                    help="samples for structured vs the per-sample loop (default 256)")
     ap.add_argument("--kinds", nargs="+", default=["relu", "reglu"], help="model kinds (default: relu reglu)")
     ap.add_argument("--repeats", type=int, default=3, help="timed calls per method after one warm-up (default 3)")
+    ap.add_argument("--parts", default="ABC", help="which parts to run, e.g. AC (default ABC)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads (default: torch's); 1 also makes XLA single-threaded")
+    ap.add_argument("--nt-site", default=os.environ.get("NT_SITE"),
+                    help="folder holding jax + neural-tangents for part C (default $NT_SITE); see below")
+    ap.add_argument("--nt-impls", type=int, nargs="+", default=[1, 2, 3], choices=[1, 2, 3],
+                    help="neural-tangents implementations for part C (default 1 2 3)")
+    ap.add_argument("--nt-repeats", type=int, default=1, help="timed calls per NT implementation (default 1)")
+    ap.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (n=64, d=8, width=64, loop-n=32) for a smoke test")
     args = ap.parse_args(argv)
     if args.quick:
@@ -103,50 +142,79 @@ def main(argv=None) -> int:
     if args.repeats < 1:
         ap.error("--repeats must be at least 1")
     args.loop_n = min(args.loop_n, args.n)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+        if args.threads == 1:
+            os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
     t_start = time.perf_counter()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads (torch default), "
-          f"{platform.processor() or platform.machine()}, float64, CPU")
-    print(f"n={args.n}, d={args.d}, nominal width={args.width}, loop-n={args.loop_n}, "
-          f"repeats={args.repeats} (+1 warm-up), kinds={' '.join(args.kinds)}")
+    header = (f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+              f"{platform.processor() or platform.machine()}, float64, CPU; "
+              f"n={args.n}, d={args.d}, nominal width={args.width}, loop-n={args.loop_n}, "
+              f"repeats={args.repeats} (+1 warm-up), kinds={' '.join(args.kinds)}")
+    print(header)
     gen = torch.Generator().manual_seed(1234)
     X = torch.randn(args.n, args.d, generator=gen, dtype=torch.float64)
     X_loop = X[: args.loop_n].clone()
 
-    failures, goals = [], []
+    failures, goals, record = [], [], {"setting": header, "kinds": {}}
     for kind in args.kinds:
         model = two_layer(kind, args.d, args.width, seed=0)
         n_params = sum(p.numel() for p in model.parameters())
         print(f"\n== {kind}: {model.width} hidden units, {n_params} parameters ==")
-
-        # Part A: structured vs generic at n.
+        rec = record["kinds"][kind] = {"hidden": model.width, "params": n_params}
         K_s, t_s = bench(lambda: two_layer_ntk(model, X), args.repeats)
         rss_s = peak_rss_mib()
-        K_g, t_g = bench(lambda: generic_ntk(model, X), args.repeats)
-        rss_g = peak_rss_mib()
-        err_g = rel_err(K_g, K_s)
-        del K_g
-        print_table(f"[A] n={args.n}", [("structured", t_s, 0.0, rss_s), ("generic", t_g, err_g, rss_g)])
+        rec["structured_s"] = t_s
+        rows = [("structured", t_s, 0.0, rss_s)]
+        checks = []
 
-        # Part B: structured vs the per-sample autograd loop at loop-n.
-        K_s2, t_s2 = bench(lambda: two_layer_ntk(model, X_loop), args.repeats)
-        rss_s2 = peak_rss_mib()
-        K_l, t_l = bench(lambda: loop_ntk(model, X_loop), args.repeats)
-        rss_l = peak_rss_mib()
-        err_l = rel_err(K_l, K_s2)
-        del K_l
-        print_table(f"[B] n={args.loop_n}", [("structured", t_s2, 0.0, rss_s2), ("loop", t_l, err_l, rss_l)])
+        if "A" in args.parts:  # structured vs generic at n
+            K_g, t_g = bench(lambda: generic_ntk(model, X), args.repeats)
+            err_g = rel_err(K_g, K_s)
+            del K_g
+            rows.append(("generic", t_g, err_g, peak_rss_mib()))
+            checks.append(("generic", err_g, args.n))
+            rec["generic_s"], rec["generic_err"] = t_g, err_g
+            goals.append(f"{kind}: structured vs generic: {min(t_g) / min(t_s):.0f}× (goal ≥ {GOAL_GENERIC:.0f}×)")
 
-        goals.append(f"{kind}: structured vs generic: {min(t_g) / min(t_s):.0f}× (goal ≥ {GOAL_GENERIC:.0f}×)")
-        goals.append(f"{kind}: structured vs loop: {min(t_l) / min(t_s2):.0f}× (goal ≥ {GOAL_LOOP:.0f}×)")
-        for name, err, nn in (("generic", err_g, args.n), ("loop", err_l, args.loop_n)):
+        if "C" in args.parts:  # structured vs neural-tangents at n, side by side
+            if not args.nt_site:
+                goals.append(f"{kind}: neural-tangents not measured (no --nt-site / $NT_SITE)")
+            else:
+                res, versions = neural_tangents(model, X, args.nt_site, args.nt_impls, args.nt_repeats)
+                rec["nt_versions"] = versions
+                for impl, (t_nt, K_nt) in res.items():
+                    err = rel_err(K_nt, K_s)
+                    rows.append((f"NT impl {impl}", t_nt, err, float("nan")))
+                    checks.append((f"NT impl {impl}", err, args.n))
+                    rec[f"nt{impl}_s"], rec[f"nt{impl}_err"] = t_nt, err
+                    goals.append(f"{kind}: structured vs {NT_IMPLS[impl]}: {min(t_nt) / min(t_s):.0f}× "
+                                 f"(goal ≥ {GOAL_NT:.0f}× for the default) [{versions}]")
+        print_table(f"[A/C] n={args.n} (NT rows: peak RSS is the child's, not shown)", rows)
+
+        if "B" in args.parts:  # structured vs the per-sample autograd loop at loop-n
+            K_s2, t_s2 = bench(lambda: two_layer_ntk(model, X_loop), args.repeats)
+            rss_s2 = peak_rss_mib()
+            K_l, t_l = bench(lambda: loop_ntk(model, X_loop), args.repeats)
+            err_l = rel_err(K_l, K_s2)
+            del K_l
+            print_table(f"[B] n={args.loop_n}", [("structured", t_s2, 0.0, rss_s2), ("loop", t_l, err_l, peak_rss_mib())])
+            checks.append(("loop", err_l, args.loop_n))
+            rec["structured_loop_n_s"], rec["loop_s"], rec["loop_err"] = t_s2, t_l, err_l
+            goals.append(f"{kind}: structured vs loop: {min(t_l) / min(t_s2):.0f}× (goal ≥ {GOAL_LOOP:.0f}×)")
+        for name, err, nn in checks:
             if not err <= TOLERANCE:
                 failures.append(f"{kind}: {name} disagrees with structured at n={nn}: {err:.3e} > {TOLERANCE:.0e}")
 
     print()
     for line in goals:
         print(line)
+    record["goals"] = goals
+    record["peak_rss_mib"] = peak_rss_mib()
     print(f"\npeak RSS: {peak_rss_mib():.0f} MiB; wall time: {time.perf_counter() - t_start:.1f} s")
+    if args.json:
+        write_record(args.json, record, args.threads)
     if failures:
         for f in failures:
             print("FAIL:", f, file=sys.stderr)
