@@ -1,15 +1,33 @@
-"""Speed of three ways to compute the empirical NTK of a two-layer network, side by side.
+"""Speed of the structured empirical NTK of a two-layer network against other ways, side by side.
 
 What is measured
 ----------------
 For a seeded two-layer net ``glu_lib.models.two_layer(kind, d, width, seed=0)`` in float64 on the
 CPU and one fixed set of standard-normal inputs ``X`` (n × d, float64), the wall-clock time of
 
-1. ``structured``: :func:`glu_lib.ntk.two_layer_ntk`, a few matrix products, no Jacobian;
+1. ``structured``: :func:`glu_lib.ntk.two_layer_ntk`, a few matrix products, no Jacobian (for a
+   symmetric kernel only the blocks on and above the diagonal are multiplied);
 2. ``generic``: :func:`glu_lib.ntk.generic_ntk`, chunked ``vmap(jacrev)`` per-sample Jacobians
    (memory bounded by its ``max_block_bytes``, default 256 MiB per Jacobian block);
 3. ``loop``: :func:`loop_ntk` below, one ``torch.autograd.grad`` per sample, the way the paper's
    exploratory code computes the NTK (the naive reference).
+
+Part C compares structured with neural-tangents' ``empirical_ntk_fn`` (Novak et al.; JAX, jitted,
+float64, ``vmap_axes=0``) at ``--n`` samples, each of its implementations asked for (1: Jacobian
+contraction, its default; 2: NTK-vector products; 3: structured derivatives), run in a child
+interpreter whose path starts with ``--nt-site``. JAX and neural-tangents are not dependencies of the
+book (neural-tangents 0.6.5 needs a JAX of its time, jax 0.4.23, built for NumPy 1.x); put them in a
+folder of their own::
+
+    pip download --no-deps neural-tangents==0.6.5 jax==0.4.23 jaxlib==0.4.23 ml_dtypes==0.3.2 \
+        numpy==1.26.4 scipy==1.11.4 frozendict opt_einsum -d wheels
+    pip install --no-deps --target nt-site wheels/*.whl
+    python benchmarks/ntk_speed.py --kinds reglu --parts C --threads 1 --nt-site nt-site
+
+(TensorFlow, which neural-tangents' TensorFlow bridge imports, is not needed: the child stubs that
+module out.) The structured path is timed before and again right after the neural-tangents run
+(the best of both is used), since the CPU may be shared. With ``--threads 1`` XLA is single-threaded
+too.
 
 Part A compares structured and generic at ``--n`` samples (default n=1024, d=100, nominal width
 m=4096). Part B compares structured and the loop at the smaller ``--loop-n`` (default 256) on the
@@ -21,7 +39,7 @@ Every method is called once as a warm-up (its result is the one checked for accu
 ``--repeats`` times with ``time.perf_counter`` in this same process; the table shows the best and
 the median time, the ratio ``time(method) / time(structured)`` (on the best times), and the largest
 relative disagreement with the structured kernel, ``max|K − K_structured| / max|K_structured|``.
-The torch thread count is left at torch's default and printed. Peak resident memory
+The torch thread count is torch's default unless ``--threads`` is given, and is printed. Peak resident memory
 (``resource.getrusage``) is printed at the end.
 
 How to run
@@ -31,8 +49,10 @@ How to run
     python benchmarks/ntk_speed.py            # default sizes; several minutes on 2 cores
     python benchmarks/ntk_speed.py --quick    # tiny sizes, a smoke test of a few seconds
     python benchmarks/ntk_speed.py --n 512 --width 2048 --kinds relu --repeats 5
+    python benchmarks/ntk_speed.py --kinds reglu --parts AC --threads 1 --nt-site DIR --json out.json
 
-The exit code is 0 unless some method disagrees with the structured path by more than 1e-10
+``--json`` also writes the measurements with their provenance (commit, CPU, threads, load). The exit
+code is 0 unless some method disagrees with the structured path by more than 1e-10
 (relative, as above), in which case it is 1.
 """
 
@@ -183,6 +203,11 @@ def main(argv=None) -> int:
                 goals.append(f"{kind}: neural-tangents not measured (no --nt-site / $NT_SITE)")
             else:
                 res, versions = neural_tangents(model, X, args.nt_site, args.nt_impls, args.nt_repeats)
+                # the CPU is shared: time the structured path again right after, keep the best of both
+                _, t_after = bench(lambda: two_layer_ntk(model, X), args.repeats)
+                t_s = t_s + t_after
+                rows[0] = ("structured", t_s, 0.0, rss_s)
+                rec["structured_s"] = t_s
                 rec["nt_versions"] = versions
                 for impl, (t_nt, K_nt) in res.items():
                     err = rel_err(K_nt, K_s)

@@ -468,7 +468,7 @@ class _Grammer:
         return J.reshape(N, -1)
 
 
-def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None, chunk_bytes: int = 2**27,
+def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
                    max_block_bytes: int = 2**28, info: dict | None = None) -> np.ndarray:
     """Empirical NTK of a deep model from one batched forward and backward, layer by layer, no Jacobian.
 
@@ -489,7 +489,8 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     uses in the autograd graph) is handled by per-sample Jacobians (``vmap(jacrev)``) of that group only.
     The backward asks for no weight gradient: only the output gradients the layers need.
 
-    ``dtype`` (e.g. ``torch.float32``) runs the model and the layer products in that precision on a copy
+    ``chunk_bytes`` bounds the working set of one layer's products (per-sample gradients a slab of
+    rows at a time, token pairs a slab of samples at a time). ``dtype`` (e.g. ``torch.float32``) runs the model and the layer products in that precision on a copy
     of the model; the kernel is accumulated in float64. Vector outputs (c > 1) are handled by running the
     batch c times, copy a read through output a. Returns float64 (n, n2) or (n, n2, c, c) like
     :func:`empirical_ntk`. A dict passed as ``info`` receives the parameter names taken by each path
@@ -614,7 +615,8 @@ def _structured_pass(model, params, Zv, c, gr, expand: bool, blocks: dict | None
             if name is None:
                 continue
             if expand and p.ndim >= 1 and p.shape[0] == 1 and Nv > 1:
-                copies[name] = p.detach().expand(Nv, *p.shape[1:]).clone().requires_grad_(True)
+                # a broadcast view, not a copy: its gradient is still one row per sample
+                copies[name] = p.detach().expand(Nv, *p.shape[1:]).requires_grad_(True)
             else:
                 bad.add(name)
     ref = None
