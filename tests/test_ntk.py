@@ -71,10 +71,13 @@ def test_ntk_errors(rng):
 
 @pytest.mark.parametrize("kind", ["relu", "reglu"])
 @pytest.mark.parametrize("bias", [False, True])
-def test_two_layer_symmetric_blocks(rng, monkeypatch, kind, bias):
-    """The symmetric product in blocks (upper blocks mirrored) equals the Jacobian Gram."""
+@pytest.mark.parametrize("syrk", [False, True])
+def test_two_layer_symmetric_products(rng, monkeypatch, kind, bias, syrk):
+    """The symmetric products (BLAS syrk, or upper blocks mirrored) equal the Jacobian Gram."""
     import glu_lib.ntk as ntk
 
+    monkeypatch.setattr(ntk, "_USE_SYRK", syrk)
+    monkeypatch.setattr(ntk, "_SYRK_MIN_ROWS", 1)
     monkeypatch.setattr(ntk, "_SYM_BLOCK", 4)  # 11 rows: blocks of 4, 4 and 3
     m = two_layer(kind, 5, 24, bias=bias, seed=3)
     if bias:
