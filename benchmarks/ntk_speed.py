@@ -85,8 +85,10 @@ NT_IMPLS = {1: "NT jacobian contraction (default)", 2: "NT ntk-vector products",
 
 
 def neural_tangents(model, X: torch.Tensor, site: str, impls, repeats: int):
-    """Time neural-tangents' ``empirical_ntk_fn`` on ``model`` in a child interpreter whose path starts with
-    ``site`` (JAX + neural-tangents); returns ({impl: (times, kernel)}, versions)."""
+    """Time neural-tangents' ``empirical_ntk_fn`` on ``model``, each implementation in its own child
+    interpreter whose path starts with ``site`` (JAX + neural-tangents). Returns
+    ({impl: (times, kernel) or the error's last line}, versions)."""
+    res, versions = {}, "?"
     with tempfile.TemporaryDirectory() as tmp:
         arrays = {"W": model.W.weight, "V": model.V.weight, "X": X}
         if model.gated:
@@ -95,13 +97,17 @@ def neural_tangents(model, X: torch.Tensor, site: str, impls, repeats: int):
                  **{k: v.detach().numpy() for k, v in arrays.items()})
         env = dict(os.environ, PYTHONPATH=site)
         script = Path(__file__).with_name("_nt_two_layer.py")
-        cmd = [sys.executable, str(script), tmp, ",".join(map(str, impls)), str(repeats)]
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if out.returncode:
-            raise RuntimeError(f"neural-tangents run failed:\n{out.stderr[-3000:]}")
-        res = json.loads(out.stdout.strip().splitlines()[-1])
-        kernels = {i: np.load(Path(tmp) / f"nt_{i}.npy") for i in impls}
-    return {i: (res["times"][str(i)], kernels[i]) for i in impls}, f"jax {res['jax']}, neural-tangents {res['neural_tangents']}"
+        for impl in impls:
+            out = subprocess.run([sys.executable, str(script), tmp, str(impl), str(repeats)],
+                                 capture_output=True, text=True, env=env)
+            if out.returncode:
+                lines = [ln for ln in out.stderr.splitlines() if "Error" in ln] or out.stderr.splitlines()[-1:]
+                res[impl] = lines[-1].strip()[:200]
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            versions = f"jax {r['jax']}, neural-tangents {r['neural_tangents']}"
+            res[impl] = (r["times"][str(impl)], np.load(Path(tmp) / f"nt_{impl}.npy"))
+    return res, versions
 
 
 def loop_ntk(model: torch.nn.Module, X: torch.Tensor) -> np.ndarray:
@@ -208,7 +214,13 @@ def main(argv=None) -> int:
                 rows[0] = ("structured", t_s, 0.0, rss_s)
                 rec["structured_s"] = t_s
                 rec["nt_versions"] = versions
-                for impl, (t_nt, K_nt) in res.items():
+                for impl, got in res.items():
+                    if isinstance(got, str):
+                        print(f"  NT impl {impl} ({NT_IMPLS[impl]}) failed: {got}")
+                        rec[f"nt{impl}_failed"] = got
+                        goals.append(f"{kind}: {NT_IMPLS[impl]}: failed ({got})")
+                        continue
+                    t_nt, K_nt = got
                     err = rel_err(K_nt, K_s)
                     rows.append((f"NT impl {impl}", t_nt, err, float("nan")))
                     checks.append((f"NT impl {impl}", err, args.n))
