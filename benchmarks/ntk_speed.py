@@ -110,6 +110,25 @@ def neural_tangents(model, X: torch.Tensor, site: str, impls, repeats: int):
     return res, versions
 
 
+def gemm_rate() -> float:
+    """float64 GEMM rate (flop/s) of 1024 × 1024 products on torch's current threads."""
+    A = torch.randn(1024, 1024, dtype=torch.float64)
+    A @ A
+    t = time.perf_counter()
+    for _ in range(4):
+        A @ A
+    return 4 * 2 * 1024**3 / (time.perf_counter() - t)
+
+
+def structured_flops(model, n: int) -> float:
+    """Flops of ``two_layer_ntk`` for a symmetric scalar kernel: the pre-activations (2·n·d·m per
+    first-layer matrix), XXᵀ (2·n²·d) and the symmetric products (n²·k for an n × k factor: the
+    first-layer factors side by side, k = m or 2m, and the hidden features, k = m)."""
+    m, d = model.width, model.d_in
+    layers = 2 if model.gated else 1
+    return 2 * n * d * m * layers + 2 * n * n * d + n * n * (layers * m + m)
+
+
 def loop_ntk(model: torch.nn.Module, X: torch.Tensor) -> np.ndarray:
     """Naive reference NTK: one autograd call per sample, as in the paper's exploratory code.
 
@@ -189,7 +208,9 @@ def main(argv=None) -> int:
         n_params = sum(p.numel() for p in model.parameters())
         print(f"\n== {kind}: {model.width} hidden units, {n_params} parameters ==")
         rec = record["kinds"][kind] = {"hidden": model.width, "params": n_params}
+        rate = gemm_rate()
         K_s, t_s = bench(lambda: two_layer_ntk(model, X), args.repeats)
+        rate = 0.5 * (rate + gemm_rate())
         rss_s = peak_rss_mib()
         rec["structured_s"] = t_s
         rows = [("structured", t_s, 0.0, rss_s)]
@@ -226,6 +247,14 @@ def main(argv=None) -> int:
                     checks.append((f"NT impl {impl}", err, args.n))
                     rec[f"nt{impl}_s"], rec[f"nt{impl}_err"] = t_nt, err
         print_table(f"[A/C] n={args.n} (NT rows: peak RSS is the child's, not shown)", rows)
+        flops = structured_flops(model, args.n)
+        rec.update(structured_flops=flops, gemm_rate=rate, over_bound=min(t_s) / (flops / rate))
+        print(f"  structured: {flops / 1e9:.1f} GFLOP at {rate / 1e9:.1f} GFLOP/s (GEMM, measured around it): "
+              f"bound {flops / rate:.3f} s, best time / bound {rec['over_bound']:.2f}")
+        jj = 2 * args.n * args.n * n_params  # the product J·Jᵀ alone of a Jacobian-contraction method
+        rec["jacobian_product_flops"] = jj
+        print(f"  J·Jᵀ alone (2·n²·P, what Jacobian contraction multiplies): {jj / 1e9:.0f} GFLOP, "
+              f"{jj / flops:.0f}× the structured flops")
         for name, t, _, _ in rows[1:]:  # ratios on the final best structured time
             goal = GOAL_GENERIC if name == "generic" else GOAL_NT
             label = name if name == "generic" else f"{NT_IMPLS[int(name[-1])]} [{rec['nt_versions']}]"
