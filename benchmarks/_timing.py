@@ -21,3 +21,37 @@ def bench(fn, repeats: int):
 def rel_err(A: np.ndarray, B: np.ndarray) -> float:
     """``max|A − B| / max|B|``."""
     return float(np.max(np.abs(A - B)) / np.max(np.abs(B)))
+
+
+def provenance(threads: int | None = None) -> dict:
+    """Commit (and whether the tree was dirty), date, CPU model and cores, threads, load, versions."""
+    import datetime as dt
+    import os
+    import platform
+
+    import torch
+
+    from glu_lib.results import code_version
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    code = code_version()
+    return {"git_sha": code["git_sha"], "dirty": code["dirty"],
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "cpu": cpu, "cores": os.cpu_count(), "threads": threads or torch.get_num_threads(),
+            "load_average_1min": os.getloadavg()[0], "torch": torch.__version__,
+            "python": platform.python_version()}
+
+
+def write_record(path, record: dict, threads: int | None = None) -> None:
+    """Write ``record`` with its provenance as JSON to ``path`` (folders created)."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"provenance": provenance(threads), "data": record}, indent=1) + "\n")

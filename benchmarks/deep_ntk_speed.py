@@ -1,19 +1,31 @@
 """The structured empirical NTK of a ViT against the blocked Jacobian path and full ``vmap(jacrev)``.
 
-For each width the three methods run one after the other in their own subprocess (so that each peak
-resident memory is its own), on the book's pre-LN ViT (depth 4, heads of 64 features, MLP 256,
-32×32×3 inputs with patch 4: 65 tokens), n probes, float64. Printed per width: times, peak memory,
-agreement with the structured kernel, the speed-up over the blocked path, and the structured path's
-time over its own flop count at the GEMM rate measured on this machine.
+For each width the methods run one after the other, each in its own subprocess (so that each peak
+resident memory is its own), on the ViT of the paper's code (``layout="official"``, official init,
+depth 4, 4 heads of 64 features, MLP 256, GEGLU, 32×32×3 inputs with patch 4: 65 tokens), n probes,
+float64. Printed per width, side by side: times, peak memory (the process's peak RSS, and what the
+kernel added to the RSS after the model was built), agreement with the structured kernel, the
+speed-up of the structured path over the blocked path, and the structured path's time over its flop
+bound: its own flop count (the forward, the input-gradient backward and, per weight, the cheaper of
+the token-pair and per-sample-gradient formulas it chooses) at the float64 GEMM rate measured in the
+same process just before and after it.
 
-    python benchmarks/deep_ntk_speed.py                  # widths 256, 1024, 2048; n = 64
-    python benchmarks/deep_ntk_speed.py --quick          # tiny sizes, seconds
+The blocked path (``generic_ntk``: per-sample Jacobians in blocks of B samples, every pair of blocks)
+evaluates ``nb(nb+1)/2`` Jacobian blocks, ``nb = ⌈n/B⌉``. Where that is too long (``--blocked-n``),
+it is timed on the first m probes (m rounded down to whole blocks, at least one) with the same block
+size and extrapolated to n by that count; the output says so. Agreement is then checked on the
+m × m corner.
+
+    python benchmarks/deep_ntk_speed.py --threads 1                    # widths 256, 1024, 2048
+    python benchmarks/deep_ntk_speed.py --dims 1024 --blocked-n 16     # blocked on 16, extrapolated
+    python benchmarks/deep_ntk_speed.py --quick                        # tiny sizes, seconds
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -22,35 +34,79 @@ import time
 from pathlib import Path
 
 METHODS = ("structured", "blocked", "full")
+GOAL_SPEEDUP, GOAL_BOUND, GOAL_MEMORY_MB = 20.0, 2.0, 2048.0
 
 
-def settings(dim: int, image: int) -> dict:
-    return dict(image_size=image, patch_size=4, channels=3, dim=dim, depth=4, heads=4, dim_head=64, mlp_dim=256)
+def settings(dim: int, image: int, layout: str) -> dict:
+    s = dict(image_size=image, patch_size=4, channels=3, dim=dim, depth=4, heads=4, dim_head=64, mlp_dim=256)
+    if layout == "official":
+        s.update(layout="official", init="official")
+    return s
 
 
-def flops(dim: int, n: int, T: int) -> float:
-    """Multiply-adds ×2 of the structured path: forward and backward (≈ 3 passes of 2·n·T·P) plus, per
-    weight matrix, per-sample gradients (2·n·T·a·b) and their Gram (2·n²·a·b)."""
-    inner, mlp, depth = 256, 256, 4
-    mats = [(3 * inner, dim), (dim, inner), (mlp, dim), (dim, mlp)] * depth
-    P = sum(a * b for a, b in mats)
-    return 3 * 2 * n * T * P + sum(min(2 * n * T * a * b + 2 * n * n * a * b, 2 * n * n * T * T * (a + b))
-                                   for a, b in mats)
-
-
-def gemm_rate(threads: int) -> float:
+def gemm_rate() -> float:
+    """float64 GEMM rate (flop/s) of 1024 × 1024 products on the current threads."""
     import torch
 
-    torch.set_num_threads(threads)
-    A = torch.randn(2048, 2048, dtype=torch.float64)
+    A = torch.randn(1024, 1024, dtype=torch.float64)
     A @ A
     t = time.perf_counter()
-    for _ in range(3):
+    for _ in range(4):
         A @ A
-    return 3 * 2 * 2048**3 / (time.perf_counter() - t)
+    return 4 * 2 * 1024**3 / (time.perf_counter() - t)
 
 
-def run_one(method: str, dim: int, args) -> dict:
+def structured_flops(model, X) -> dict:
+    """Flop count of ``structured_ntk`` on ``model`` and the symmetric batch ``X``: the forward and the
+    input-gradient backward (2 × 2·n·T·a·b per weight, plus attention's two T×T products each way), and
+    per weight the formula the engine chooses: min(2nT·ab + 2n²·ab, 2n²T²(a + b))."""
+    import torch
+    from torch import nn
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    shapes = []
+
+    def hook(mod, inputs, output):
+        x = inputs[0]
+        if isinstance(mod, nn.Linear):
+            shapes.append(("linear", x.shape[0], math.prod(x.shape[1:-1]), mod.out_features, mod.in_features))
+        elif isinstance(mod, nn.Conv2d):
+            T = output.shape[-1] * output.shape[-2]
+            shapes.append(("linear", x.shape[0], T, mod.out_channels, mod.weight[0].numel()))
+
+    def attn_hook(q, k, v, *a, **kw):
+        shapes.append(("attention", q.shape[0], q.shape[-2], q.shape[1] if q.ndim == 4 else 1, q.shape[-1]))
+        return sdpa(q, k, v, *a, **kw)
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    torch.nn.functional.scaled_dot_product_attention = attn_hook
+    try:
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
+            model(X)
+    finally:
+        torch.nn.functional.scaled_dot_product_attention = sdpa
+        for h in handles:
+            h.remove()
+    out = {"forward": 0.0, "backward": 0.0, "grams": 0.0}
+    for kind, n, T, a, b in shapes:
+        if kind == "attention":  # QKᵀ and AV: 2·2·n·h·T²·d forward, twice that backward
+            out["forward"] += 4 * n * a * T * T * b
+            out["backward"] += 8 * n * a * T * T * b
+            continue
+        out["forward"] += 2 * n * T * a * b
+        out["backward"] += 2 * n * T * a * b
+        out["grams"] += min(2 * n * T * a * b + 2 * n * n * a * b, 2 * n * n * T * T * (a + b))
+    out["total"] = out["forward"] + out["backward"] + out["grams"]
+    return out
+
+
+def jacobian_blocks(n: int, B: int) -> int:
+    nb = -(-n // B)
+    return nb * (nb + 1) // 2
+
+
+def run_one(method: str, dim: int, n: int, args) -> dict:
     import numpy as np
     import torch
 
@@ -58,10 +114,19 @@ def run_one(method: str, dim: int, args) -> dict:
     from glu_lib.ntk import flat_jacobian, generic_ntk, structured_ntk
 
     torch.set_num_threads(args.threads)
-    s = settings(dim, args.image)
+    s = settings(dim, args.image, args.layout)
     model = deep.build("vit", "geglu", s, seed=0)
     X = deep.probe_inputs("vit", args.n, s, seed=0)
+    P = deep.param_count(model)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    B = max(1, int(2**28 // (P * 8)))  # generic_ntk's block of samples (default max_block_bytes)
+    if method == "blocked" and n < args.n:  # a subset of whole blocks, so that the count model holds
+        n = min(args.n, max(B, n // B * B))
+    X = X[:n]
+    out = {"params": P, "n": n, "block": B}
+    if method == "structured":
+        out["flops"] = structured_flops(model, X)
+        out["gemm_before"] = gemm_rate()
     t = time.perf_counter()
     if method == "structured":
         K = structured_ntk(model, X)
@@ -71,11 +136,13 @@ def run_one(method: str, dim: int, args) -> dict:
         params = {k: v.detach() for k, v in model.named_parameters()}
         J = flat_jacobian(model, params, X)[:, 0]
         K = (J @ J.T).numpy()
-    seconds = time.perf_counter() - t
+    out["seconds"] = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if method == "structured":
+        out["gemm_after"] = gemm_rate()
     np.save(args.tmp / f"{method}_{dim}.npy", K)
-    return {"seconds": seconds, "peak_mb": peak / 1024, "delta_mb": (peak - base) / 1024,
-            "params": deep.param_count(model)}
+    out.update(peak_mb=peak / 1024, added_mb=(peak - base) / 1024)
+    return out
 
 
 def main() -> None:
@@ -83,43 +150,86 @@ def main() -> None:
     ap.add_argument("--dims", type=int, nargs="+", default=[256, 1024, 2048])
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--image", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--layout", choices=["official", "prenorm"], default="official")
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--full-max-dim", type=int, default=256, help="largest width for the full vmap(jacrev)")
+    ap.add_argument("--blocked-n", type=int, nargs="*", default=[],
+                    help="probes for the blocked path, one per width (0: all n); extrapolated to n")
+    ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    ap.add_argument("--json", type=Path, help="also write the measurements to this JSON file")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--tmp", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.quick:
         args.dims, args.n, args.image, args.full_max_dim = [64, 128], 8, 16, 128
     if args.one:
-        print(json.dumps(run_one(args.one[0], int(args.one[1]), args)))
+        print(json.dumps(run_one(args.one[0], int(args.one[1]), int(args.one[2]), args)))
         return
     import numpy as np
 
-    rate = gemm_rate(args.threads)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _timing import write_record
+
     T = (args.image // 4) ** 2 + 1
-    print(f"float64 GEMM rate {rate / 1e9:.1f} GFLOP/s on {args.threads} threads; n = {args.n}, {T} tokens")
+    sub = dict(zip(args.dims, args.blocked_n))
+    head = (f"ViT ({args.layout} layout, GEGLU, depth 4, heads 4 × 64, MLP 256), n = {args.n}, {T} tokens, "
+            f"float64, {args.threads} thread(s)")
+    print(head)
+    record = {"setting": head, "widths": {}}
+    goals = []
     with tempfile.TemporaryDirectory() as tmp:
         for dim in args.dims:
             res = {}
-            for m in METHODS:
+            for m in args.methods:
                 if m == "full" and dim > args.full_max_dim:
                     continue
-                cmd = [sys.executable, __file__, "--one", m, str(dim), "--n", str(args.n), "--image",
-                       str(args.image), "--threads", str(args.threads), "--tmp", tmp]
-                out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+                n = sub.get(dim) or args.n if m == "blocked" else args.n
+                cmd = [sys.executable, __file__, "--one", m, str(dim), str(n), "--n", str(args.n), "--image",
+                       str(args.image), "--threads", str(args.threads), "--layout", args.layout, "--tmp", tmp]
+                out = subprocess.run(cmd, capture_output=True, text=True)
+                if out.returncode:
+                    sys.exit(f"{m} at width {dim} failed:\n{out.stderr[-3000:]}")
                 res[m] = json.loads(out.stdout.strip().splitlines()[-1])
+            if "structured" not in res:
+                continue
             K = np.load(Path(tmp) / f"structured_{dim}.npy")
-            f = flops(dim, args.n, T)
+            st = res["structured"]
+            rate = 0.5 * (st["gemm_before"] + st["gemm_after"])
+            st["gemm_rate"] = rate
+            st["bound_seconds"] = st["flops"]["total"] / rate
+            st["over_bound"] = st["seconds"] / st["bound_seconds"]
             for m, r in res.items():
-                err = np.abs(np.load(Path(tmp) / f"{m}_{dim}.npy") - K).max() / np.abs(K).max()
-                extra = ""
+                Km = np.load(Path(tmp) / f"{m}_{dim}.npy")
+                Kr = K[: Km.shape[0], : Km.shape[0]]
+                r["rel_diff"] = float(np.abs(Km - Kr).max() / np.abs(Kr).max())
                 if m == "structured":
-                    extra = f"  time / flop bound {r['seconds'] / (f / rate):.2f}"
+                    extra = (f"  flops {st['flops']['total'] / 1e9:.0f} G at {rate / 1e9:.1f} GFLOP/s: "
+                             f"bound {st['bound_seconds']:.2f} s, time/bound {st['over_bound']:.2f}")
+                    label = f"{r['seconds']:8.2f} s"
                 else:
-                    extra = f"  structured is {r['seconds'] / res['structured']['seconds']:.1f}x faster"
-                print(f"dim {dim:5d} ({r['params'] / 1e6:.2f}M params) {m:10s} {r['seconds']:8.2f} s  "
-                      f"peak {r['peak_mb']:7.0f} MB  rel. diff {err:.1e}{extra}")
+                    if r["n"] < args.n:  # extrapolate by the number of Jacobian blocks evaluated
+                        scale = jacobian_blocks(args.n, r["block"]) / jacobian_blocks(r["n"], r["block"])
+                        r["measured_seconds"], r["seconds"] = r["seconds"], r["seconds"] * scale
+                        label = f"{r['seconds']:8.1f} s (extrapolated: {r['measured_seconds']:.1f} s on n={r['n']}, ×{scale:.1f})"
+                    else:
+                        label = f"{r['seconds']:8.2f} s"
+                    r["speedup"] = r["seconds"] / st["seconds"]
+                    extra = f"  structured {r['speedup']:.1f}× faster"
+                print(f"dim {dim:5d} ({r['params'] / 1e6:.2f}M params) {m:10s} {label}  peak RSS "
+                      f"{r['peak_mb']:6.0f} MB (+{r['added_mb']:5.0f})  rel. diff {r['rel_diff']:.1e}{extra}")
+            record["widths"][dim] = res
+            goals.append(f"dim {dim}: time / flop bound {st['over_bound']:.2f} (goal ≤ {GOAL_BOUND:.0f}); peak RSS "
+                         f"{st['peak_mb']:.0f} MB, added {st['added_mb']:.0f} MB (goal ≤ {GOAL_MEMORY_MB:.0f} MB at 2048)")
+            if "blocked" in res:
+                goals.append(f"dim {dim}: structured vs blocked {res['blocked']['speedup']:.1f}× "
+                             f"(goal ≥ {GOAL_SPEEDUP:.0f}× at 1024)")
+    print()
+    for line in goals:
+        print(line)
+    record["goals"] = goals
+    if args.json:
+        write_record(args.json, record, args.threads)
 
 
 if __name__ == "__main__":

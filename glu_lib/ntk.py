@@ -140,16 +140,29 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     H, parts = _features(model, X)
     H2, parts2 = (H, parts) if X2 is X else _features(model, X2)
     G = X @ X2.T
-    base = H @ H2.T + (1.0 if model.V.bias is not None else 0.0)
     V = model.V.weight  # (c, m)
     c = V.shape[0]
     if c == 1:  # scalar output: plain 2-D products, no (n, n2, c, c) buffer
-        K = base.clone()
-        for (U, has_bias), (U2, _) in zip(parts, parts2):
-            A = U * V[0]
-            B = A if X2 is X else U2 * V[0]
-            K += (A @ B.T) * (G + 1.0 if has_bias else G)
+        # K = Σ (left·rightᵀ) ⊙ factor over terms (left, right, factor or None); the first-layer
+        # parts that share a factor are one product of their concatenation
+        terms = []
+        for flag in (False, True):
+            sel = [(U * V[0], U2 * V[0]) for (U, b), (U2, _) in zip(parts, parts2) if b == flag]
+            if sel:
+                A = torch.cat([a for a, _ in sel], 1)
+                B = A if X2 is X else torch.cat([b for _, b in sel], 1)
+                terms.append((A, B, G + 1.0 if flag else G))
+        terms.append((H, H2, None))
+        if X2 is X:
+            K = _sym_gram(terms)
+        else:
+            K = _term(*terms[0])
+            for t in terms[1:]:
+                K += _term(*t)
+        if model.V.bias is not None:
+            K += 1.0
         return K.detach().to("cpu", torch.float64).numpy()
+    base = H @ H2.T + (1.0 if model.V.bias is not None else 0.0)
     K = torch.zeros(X.shape[0], X2.shape[0], c, c, dtype=X.dtype, device=X.device)
     for (U, has_bias), (U2, _) in zip(parts, parts2):
         Gb = G + 1.0 if has_bias else G
@@ -159,6 +172,60 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     for a in range(c):
         K[:, :, a, a] += base
     return _finish(K)
+
+
+_SYM_BLOCK = 256  # rows per block of a symmetric product (the upper blocks only are computed)
+_USE_SYRK = True  # CPU float32/float64: the BLAS symmetric rank-k update (half the flops of A·Aᵀ)
+_SYRK_MIN_ROWS = 256  # below this, one plain product (no thread-pool calls)
+
+
+def _term(A, B, factor):
+    P = A @ B.T
+    return P if factor is None else P.mul_(factor)
+
+
+def _syrk_upper(A: torch.Tensor) -> torch.Tensor:
+    """The upper triangle of ``A·Aᵀ`` (the strict lower one zero) by BLAS ``?syrk``, on torch's threads."""
+    from scipy.linalg import get_blas_funcs
+    from threadpoolctl import threadpool_limits
+
+    a = A.detach().contiguous().numpy().T  # (k, n), Fortran-ordered: no copy
+    syrk = get_blas_funcs("syrk", (a,))
+    with threadpool_limits(limits=torch.get_num_threads(), user_api="blas"):
+        C = syrk(1.0, a, trans=1, lower=0)  # aᵀ·a = A·Aᵀ
+    return torch.from_numpy(C).triu_()
+
+
+def _sym_gram(terms) -> torch.Tensor:
+    """``Σ (A·Aᵀ) ⊙ F`` for symmetric factors ``F``, with about half the flops of full products: by
+    BLAS ``syrk`` on the CPU, else only the blocks on and above the diagonal, mirrored. The result is
+    exactly symmetric."""
+    A0 = terms[0][0]
+    n = A0.shape[0]
+    if (_USE_SYRK and n >= _SYRK_MIN_ROWS and A0.device.type == "cpu"
+            and A0.dtype in (torch.float32, torch.float64)):
+        U = None
+        for A, _, f in terms:
+            P = _syrk_upper(A)
+            if f is not None:
+                P.mul_(f)
+            U = P if U is None else U.add_(P)
+        return U + U.triu(1).T
+    K = torch.empty(n, n, dtype=A0.dtype, device=A0.device)
+    for i in range(0, n, _SYM_BLOCK):
+        for j in range(i, n, _SYM_BLOCK):
+            blk = None
+            for A, _, f in terms:
+                P = A[i : i + _SYM_BLOCK] @ A[j : j + _SYM_BLOCK].T
+                if f is not None:
+                    P.mul_(f[i : i + _SYM_BLOCK, j : j + _SYM_BLOCK])
+                blk = P if blk is None else blk.add_(P)
+            if j == i:  # diagonal blocks: the upper triangle mirrored, so K is exactly symmetric
+                blk = blk.triu() + blk.triu(1).T
+            K[i : i + _SYM_BLOCK, j : j + _SYM_BLOCK] = blk
+            if j != i:
+                K[j : j + _SYM_BLOCK, i : i + _SYM_BLOCK] = blk.T
+    return K
 
 
 def flat_jacobian(model: nn.Module, params: dict, X: torch.Tensor) -> torch.Tensor:
@@ -298,15 +365,13 @@ def _factors(mod: nn.Module, x: torch.Tensor, g: torch.Tensor):
         if mod.weight.requires_grad:
             out.append(("weight", _Dense(*_prune_tokens(L, cols.transpose(1, 2)))))
     elif isinstance(mod, nn.LayerNorm):
-        k = len(mod.normalized_shape)
-        dims = tuple(range(x.ndim - k, x.ndim))
-        xh = (x - x.mean(dims, keepdim=True)) / torch.sqrt(x.var(dims, unbiased=False, keepdim=True) + mod.eps)
         p = math.prod(mod.normalized_shape)
         G = g.reshape(N, -1, p)
         if mod.bias is not None and mod.bias.requires_grad:
             out.append(("bias", _Direct(G.sum(1))))
-        if mod.weight is not None and mod.weight.requires_grad:
-            out.append(("weight", _Direct((G * xh.reshape(N, -1, p)).sum(1))))
+        if mod.weight is not None and mod.weight.requires_grad:  # one temporary: x̂ ⊙ G in place
+            xh = F.layer_norm(x, mod.normalized_shape, eps=mod.eps).reshape(N, -1, p)
+            out.append(("weight", _Direct(xh.mul_(G).sum(1))))
     elif isinstance(mod, nn.Embedding) and mod.weight.requires_grad:
         idx, R = x.reshape(N, -1), g.reshape(N, -1, g.shape[-1])
         if mod.padding_idx is not None:  # the padding row gets no gradient
@@ -350,7 +415,10 @@ class _Grammer:
         s = max(1, min(a, self.chunk // max(1, N * b * item)))
         K = None
         for r in range(0, a, s):
-            J = sum(torch.bmm(u.L[:, :, r : r + s].transpose(1, 2), u.R) for u in uses).reshape(N, -1)
+            J = torch.bmm(uses[0].L[:, :, r : r + s].transpose(1, 2), uses[0].R)
+            for u in uses[1:]:  # tied uses accumulate in place (no zero start, no copies)
+                J.baddbmm_(u.L[:, :, r : r + s].transpose(1, 2), u.R)
+            J = J.reshape(N, -1)
             A, B = self._rc(J)
             blk = A @ B.T
             K = blk if K is None else K + blk
@@ -425,7 +493,7 @@ class _Grammer:
         return J.reshape(N, -1)
 
 
-def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None, chunk_bytes: int = 2**27,
+def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
                    max_block_bytes: int = 2**28, info: dict | None = None) -> np.ndarray:
     """Empirical NTK of a deep model from one batched forward and backward, layer by layer, no Jacobian.
 
@@ -446,7 +514,8 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     uses in the autograd graph) is handled by per-sample Jacobians (``vmap(jacrev)``) of that group only.
     The backward asks for no weight gradient: only the output gradients the layers need.
 
-    ``dtype`` (e.g. ``torch.float32``) runs the model and the layer products in that precision on a copy
+    ``chunk_bytes`` bounds the working set of one layer's products (per-sample gradients a slab of
+    rows at a time, token pairs a slab of samples at a time). ``dtype`` (e.g. ``torch.float32``) runs the model and the layer products in that precision on a copy
     of the model; the kernel is accumulated in float64. Vector outputs (c > 1) are handled by running the
     batch c times, copy a read through output a. Returns float64 (n, n2) or (n, n2, c, c) like
     :func:`empirical_ntk`. A dict passed as ``info`` receives the parameter names taken by each path
@@ -533,6 +602,7 @@ def _structured_pass(model, params, Zv, c, gr, expand: bool, blocks: dict | None
     pending: dict[str, list] = {}
     contrib: dict[str, torch.Tensor] = {}
     entries: list[torch.Tensor] = []
+    saved: dict[int, torch.Tensor] = {}
     counts: dict[int, int] = {}
 
     def on_grad(mod, x, g):
@@ -557,8 +627,9 @@ def _structured_pass(model, params, Zv, c, gr, expand: bool, blocks: dict | None
             hooked[name] += 1
         if not (isinstance(x, torch.Tensor) and x.requires_grad):
             entries.append(output)  # the backward is asked for this gradient: it reaches every layer
-        xs = x.detach()
-        output.register_hook(lambda g, mod=mod, xs=xs: on_grad(mod, xs, g.detach()))
+        key = len(saved)
+        saved[key] = x.detach()  # released as soon as the layer's Gram block is formed
+        output.register_hook(lambda g, mod=mod, key=key: on_grad(mod, saved.pop(key), g.detach()))
 
     copies = {}
     for mod_name, mod in model.named_modules():
@@ -569,7 +640,8 @@ def _structured_pass(model, params, Zv, c, gr, expand: bool, blocks: dict | None
             if name is None:
                 continue
             if expand and p.ndim >= 1 and p.shape[0] == 1 and Nv > 1:
-                copies[name] = p.detach().expand(Nv, *p.shape[1:]).clone().requires_grad_(True)
+                # a broadcast view, not a copy: its gradient is still one row per sample
+                copies[name] = p.detach().expand(Nv, *p.shape[1:]).requires_grad_(True)
             else:
                 bad.add(name)
     ref = None

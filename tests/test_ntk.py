@@ -67,3 +67,25 @@ def test_ntk_errors(rng):
         two_layer_ntk(nn.Linear(3, 1), rng.standard_normal((2, 3)))
     with pytest.raises(ValueError, match="no parameters"):
         generic_ntk(nn.Identity(), rng.standard_normal((2, 3)))
+
+
+@pytest.mark.parametrize("kind", ["relu", "reglu"])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("syrk", [False, True])
+def test_two_layer_symmetric_products(rng, monkeypatch, kind, bias, syrk):
+    """The symmetric products (BLAS syrk, or upper blocks mirrored) equal the Jacobian Gram."""
+    import glu_lib.ntk as ntk
+
+    monkeypatch.setattr(ntk, "_USE_SYRK", syrk)
+    monkeypatch.setattr(ntk, "_SYRK_MIN_ROWS", 1)
+    monkeypatch.setattr(ntk, "_SYM_BLOCK", 4)  # 11 rows: blocks of 4, 4 and 3
+    m = two_layer(kind, 5, 24, bias=bias, seed=3)
+    if bias:
+        with torch.no_grad():
+            for p in m.parameters():
+                if p.ndim == 1:
+                    p.normal_()
+    X = rng.standard_normal((11, 5))
+    K = two_layer_ntk(m, X)
+    assert rel(K, generic_ntk(m, X)) < 1e-10
+    np.testing.assert_array_equal(K, K.T)
