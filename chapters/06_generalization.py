@@ -150,9 +150,9 @@ r = gen.run_energy_test([(ones[:2], ones[4:6])] * 3)
 print(f"three strata (activation pairs) of 2 against 2: smallest p = {sig(r.p_min)}")
 
 # %% [markdown]
-# So 2 or 3 seeds per group can never reach $p < 0.05$ in one comparison; the stored GPT panel
-# (2 seeds) is therefore also tested with the three activation pairs as strata (labels permuted
-# within each pair).
+# So 2 or 3 seeds per group can never reach $p < 0.05$ in one comparison, and 4 against 4
+# only just can; the stored panels are therefore also tested with the three activation pairs
+# as strata (labels permuted within each pair).
 #
 # ## The stored runs (CPU)
 #
@@ -169,10 +169,8 @@ print(f"three strata (activation pairs) of 2 against 2: smallest p = {sig(r.p_mi
 #   every epoch); the learning rates are 0.05 for SGD (the official 0.005 is meant for many
 #   more steps than 8 epochs of 4,000 images give) and 0.002 for AdamW.
 #
-# The next cell lists what was run: the runs per group. The plan was 4 seeds × 3 pairs × 2
-# optimisers for each family; on this shared 2-core CPU the Mixer got all of it, the ViT
-# 4 seeds of ReLU/ReGLU only, and the GPT 2 seeds of each pair with AdamW (3 for
-# ReLU/ReGLU) and 2 seeds of ReLU/ReGLU with SGD. The stored files carry their provenance;
+# The next cell lists what was run: the runs per group, and per family how many of the
+# planned 4 seeds × 3 pairs × 2 optimisers are stored. The stored files carry their provenance;
 # `python -m glu_lib.generalization gpt` (or `mixer`, `vit`, with `--seeds`, `--kinds`,
 # `--optimizers`) trains the runs that are missing and skips those already stored.
 
@@ -188,6 +186,8 @@ for (fam, opt, kind), cs in stored.items():
     last = np.mean([c[-1] for c in cs], axis=0)
     print(f"{fam:5s} {opt:5s} {kind:6s} runs {len(cs)}: final L_S {last[0]:.3f}, "
           f"final gap {last[1]:.3f}")
+n_runs = {fam: sum(len(v) for k, v in stored.items() if k[0] == fam) for fam in PANEL}
+print("stored of 48 planned:", ", ".join(f"{fam} {n}" for fam, n in n_runs.items()))
 
 # %% mystnb={"figure": {"caption": "Stored runs (CPU, loaded, not re-run): generalisation gap against training loss at every evaluation; one line per run. Colour: activation (GLU kinds blue and green, non-GLU red, orange and gold); circles SGD, triangles AdamW.", "name": "fig-gap-clouds-stored"}}
 MARK = {"sgd": "o", "adamw": "^"}
@@ -325,10 +325,15 @@ plt.show()
 # loss over the **whole** training and test sets after every epoch, 100 epochs of which the
 # plot keeps epochs 0–25, and one run (seed 42) per activation. The book's `full` preset
 # follows the **code** (it is what produced the figure): 26 epochs, the settings printed
-# below, 4 seeds instead of one. Two differences remain: batches are drawn at random (with
-# replacement) rather than by shuffled epochs, and Tiny-ImageNet uses the CIFAR-style
-# augmentation of `glu_lib.images.augment` rather than the code's random resized crop and
-# colour jitter. The book's earlier variant (cosine schedule, warm-up, clipping, decay on
+# below, 4 seeds instead of one. One difference remains: batches are drawn at random (with
+# replacement) rather than by shuffled epochs. The augmentations are the official ones
+# (CIFAR-10: random crop with 4-pixel black padding, flip, random erasing with probability
+# 0.1; Tiny-ImageNet: random resized crop of 70–100 % of the area, flip, colour jitter
+# (0.4, 0.4, 0.4, 0.1), random erasing with probability 0.2), re-implemented on batched
+# tensors in floating point (`glu_lib.images.augment` and `augment_tiny_imagenet`), so pixels
+# differ from the script's 8-bit PIL pipeline only by rounding. The script's Tiny-ImageNet
+# test loader reads the unrearranged `val` folder as a single class; the book uses the labels
+# of `val_annotations.txt`. The book's earlier variant (cosine schedule, warm-up, clipping, decay on
 # matrices only) is kept as the GPT recipe, which is nanoGPT's.
 
 # %%

@@ -18,8 +18,8 @@ from .spectra import condition_number  # re-exported: κ of the NTKs below
 from .vit import ViT, ViTConfig
 
 __all__ = ["FAMILIES", "build", "probe_inputs", "ntk_condition_numbers", "param_count", "is_ffn_parameter",
-           "ntk_kappas", "model_kappas", "sweep", "stored_kappas", "pair_ratios", "plot_kappa_bars",
-           "SIGN_GRIDS", "sweep_grid", "stored_grid", "trained_gpt_kappas", "trained_sweep"]
+           "ntk_kappas", "model_kappas", "text_probe_tokens", "sweep", "stored_kappas", "pair_ratios",
+           "plot_kappa_bars", "SIGN_GRIDS", "sweep_grid", "stored_grid", "trained_gpt_kappas", "trained_sweep"]
 
 FAMILIES = ("vit", "mixer", "gpt")
 
@@ -117,25 +117,49 @@ def ntk_kappas(family: str, kind: str, settings: dict, n: int, seed: int, *, tok
     return model_kappas(family, model, X, dtype=dtype)
 
 
+def text_probe_tokens(settings: dict) -> np.ndarray:
+    """Token ids of the validation split (last 10 %) of tiny-shakespeare for the GPT of ``settings``:
+    GPT-2's byte pairs for GPT-2's vocabulary (50,257), characters for the character vocabulary."""
+    from . import text
+
+    corpus = text.char_corpus(text.read_text())
+    vocab = settings.get("vocab_size", corpus.vocab_size)
+    if vocab == corpus.vocab_size:
+        return corpus.val
+    if vocab == 50257:
+        raw = text.read_text()
+        return text.gpt2_tokens(raw[int(len(raw) * 0.9):])
+    raise ValueError(f"no text tokenizer for vocab_size {vocab}: expected {corpus.vocab_size} "
+                     "(characters) or 50257 (GPT-2)")
+
+
 def sweep(name: str, family: str, kinds, seeds, settings: dict, n: int, *, length=None, dtype=None,
-          log=None) -> dict:
+          log=None, text_probes: bool = False) -> dict:
     """:func:`ntk_kappas` for every kind and seed, stored in ``results/<name>.json`` after each kernel.
 
     Entries already stored with the same settings are kept (resume after an interruption). ``log``
-    (a callable) receives one progress line per kernel.
+    (a callable) receives one progress line per kernel. ``text_probes`` (GPT only): probe windows of
+    tiny-shakespeare's validation text (:func:`text_probe_tokens`) instead of random token ids.
     """
     import time
 
     from .config import preset
     from .results import load_result, save_result
 
+    if text_probes and family != "gpt":
+        raise ValueError(f"text_probes is for the GPT only, not {family!r}")
     spec = dict(family=family, settings=settings, n=n, length=length, dtype=str(dtype or "model"))
+    tokens = None
+    if text_probes:
+        spec["probes"] = "tiny-shakespeare validation text"
+        tokens = text_probe_tokens(settings)
     old = load_result(name)
     data = old["data"] if old and old["data"].get("spec") == spec else {"spec": spec, "kernels": {}}
     todo = [(k, s) for s in seeds for k in kinds if f"{k}/{s}" not in data["kernels"]]  # seed by seed
     for i, (k, s) in enumerate(todo):
         t = time.perf_counter()
-        data["kernels"][f"{k}/{s}"] = ntk_kappas(family, k, settings, n, s, length=length, dtype=dtype)
+        data["kernels"][f"{k}/{s}"] = ntk_kappas(family, k, settings, n, s, length=length, dtype=dtype,
+                                                  tokens=tokens)
         data["kernels"][f"{k}/{s}"]["seconds"] = round(time.perf_counter() - t, 1)
         save_result(name, data, preset("deep_models", "full"))
         if log:
@@ -423,10 +447,12 @@ def _main(argv=None) -> None:
     ap.add_argument("--length", type=int, default=None)
     ap.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--text-probes", action="store_true",
+                    help="GPT: probe windows of tiny-shakespeare's validation text")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     sweep(a.name, a.family, a.kinds, a.seeds, json.loads(a.settings), a.n, length=a.length,
-          dtype=getattr(torch, a.dtype), log=log)
+          dtype=getattr(torch, a.dtype), log=log, text_probes=a.text_probes)
 
 
 if __name__ == "__main__":

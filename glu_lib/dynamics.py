@@ -381,12 +381,12 @@ def train_kinds_stored(name: str, preset, kinds, X, Y, *, width: int, lr: float,
     """
     import time
 
-    from .results import _plain, load_result, save_result
+    from .results import load_result, made_with, save_result
 
     X = as_matrix(X)
     stored = load_result(name)
     runs = {}
-    if stored is not None and stored["provenance"]["preset"] == _plain(preset.as_dict()):
+    if made_with(stored, preset):
         runs = dict(stored["data"]["runs"])
     for kind in kinds:
         for s in seeds:

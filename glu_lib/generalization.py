@@ -337,7 +337,8 @@ def image_splits(data_name: str, seed: int = 0):
     ``"mnist5k"`` (real MNIST offline, :func:`glu_lib.data.mnist_5k`: 4,000 training and 1,000 test
     images, a seeded split stratified by class, no augmentation, as the official MNIST loader),
     ``"digits"`` (scikit-learn's 8×8 digits, no augmentation), ``"cifar10"`` or ``"tiny_imagenet"``
-    (under ``$GLU_DATA_DIR``, with the paper's augmentation; CIFAR-10 is downloaded when missing)."""
+    (under ``$GLU_DATA_DIR``, each with the official script's augmentation, named as
+    :func:`glu_lib.images.batch_fn` takes it; CIFAR-10 is downloaded when missing)."""
     if data_name == "mnist5k":
         x, y = _mnist5k()
         rng = np.random.default_rng(seed)
@@ -353,11 +354,12 @@ def image_splits(data_name: str, seed: int = 0):
     if data_name == "cifar10":
         root = images.download_cifar10(text.data_dir() / "cifar10")
         splits = {"train": images.read_cifar10(root, True), "val": images.read_cifar10(root, False)}
-        return splits, images.CIFAR10_MEAN, images.CIFAR10_STD, 32, 3, 10, True
+        return splits, images.CIFAR10_MEAN, images.CIFAR10_STD, 32, 3, 10, "cifar10"
     if data_name == "tiny_imagenet":
         root = text.data_dir() / "tiny-imagenet-200"
         (xt, yt, classes), (xv, yv, _) = images.read_tiny_imagenet(root, "train"), images.read_tiny_imagenet(root, "val")
-        return {"train": (xt, yt), "val": (xv, yv)}, IMAGENET_MEAN, IMAGENET_STD, 64, 3, len(classes), True
+        return ({"train": (xt, yt), "val": (xv, yv)}, IMAGENET_MEAN, IMAGENET_STD, 64, 3, len(classes),
+                "tiny_imagenet")
     raise ValueError(f"unknown image data {data_name!r}; expected 'mnist5k', 'digits', 'cifar10' or "
                      "'tiny_imagenet'")
 

@@ -23,7 +23,7 @@ from . import __version__
 from .config import Preset
 
 __all__ = ["results_dir", "provenance", "code_version", "check_writable", "save_result", "load_result",
-           "load_or_compute"]
+           "load_or_compute", "made_with"]
 
 
 def results_dir() -> Path:
@@ -179,10 +179,19 @@ def load_result(name: str, directory: Path | None = None) -> dict | None:
     return out
 
 
+def made_with(stored: dict | None, preset: Preset) -> bool:
+    """Whether the stored result ``stored`` (as :func:`load_result` returns it) was made with ``preset``."""
+    if stored is None:
+        return False
+    if not isinstance(stored, dict) or not isinstance(stored.get("provenance"), dict):
+        raise ValueError("stored must be a result as load_result returns it (with a provenance)")
+    return stored["provenance"].get("preset") == _plain(preset.as_dict())
+
+
 def load_or_compute(name: str, compute: Callable[[], dict], preset: Preset, directory: Path | None = None) -> dict:
     """Stored result of ``name`` if it was made with this preset; otherwise ``compute()``, store it, return it."""
     stored = load_result(name, directory)
-    if stored is not None and stored["provenance"]["preset"] == _plain(preset.as_dict()):
+    if made_with(stored, preset):
         return stored
     save_result(name, compute(), preset, directory)
     return load_result(name, directory)

@@ -23,7 +23,8 @@ import torch
 
 from ._checks import file_digest, positive_int
 
-__all__ = ["SHAKESPEARE", "data_dir", "packaged", "fetch", "read_text", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
+__all__ = ["SHAKESPEARE", "data_dir", "packaged", "fetch", "read_text", "GPT2_BPE", "gpt2_encoding",
+           "gpt2_tokens", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
            "write_token_file", "read_token_file", "fineweb_token_file"]
 
 #: The tiny-shakespeare file (name, size, SHA-256 and public source).
@@ -113,6 +114,41 @@ def read_text(spec: dict = SHAKESPEARE, directory: str | os.PathLike | None = No
         data = lzma.decompress(packaged(spec).read_bytes())
         return _check_digest(data, spec, packaged(spec)).decode("utf-8")
     return fetch(spec, directory).read_text(encoding="utf-8")
+
+
+#: GPT-2's byte-pair vocabulary (50,257 tokens) in tiktoken's format, as OpenAI's Whisper ships it.
+GPT2_BPE = dict(
+    name="gpt2.tiktoken",
+    size=835_554,
+    sha256="306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+    url="https://raw.githubusercontent.com/openai/whisper/main/whisper/assets/gpt2.tiktoken",
+)
+#: GPT-2's pre-tokenisation pattern (tiktoken's ``r50k_base``).
+_GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+def gpt2_encoding(directory: str | os.PathLike | None = None):
+    """GPT-2's tokenizer as a ``tiktoken.Encoding``, built from the shipped (checked) vocabulary
+    file, so nothing is downloaded: ``gpt2_encoding().encode("Hello world") == [15496, 995]``."""
+    import base64
+
+    import tiktoken
+
+    ranks = {}
+    for line in read_text(GPT2_BPE, directory).splitlines():
+        token, rank = line.split()
+        ranks[base64.b64decode(token)] = int(rank)
+    return tiktoken.Encoding("gpt2", pat_str=_GPT2_PATTERN, mergeable_ranks=ranks,
+                             special_tokens={"<|endoftext|>": 50256})
+
+
+def gpt2_tokens(text: str, directory: str | os.PathLike | None = None) -> np.ndarray:
+    """GPT-2 token ids of ``text`` (int64): the probes of GPT-2 small are windows of real text."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if not text:
+        raise ValueError("text is empty")
+    return np.asarray(gpt2_encoding(directory).encode_ordinary(text), dtype=np.int64)
 
 
 @dataclass(frozen=True)

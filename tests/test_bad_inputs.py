@@ -282,6 +282,8 @@ CASES = [
     Case("deep.ntk_kappas: unknown kind", lambda: deep.ntk_kappas("vit", "nope", VIT, 2, 0), "unknown model kind"),
     Case("deep.ntk_kappas: n=0", lambda: deep.ntk_kappas("vit", "relu", VIT, 0, 0), "n must"),
     Case("deep.sweep: unknown family", lambda: deep.sweep("x", "cnn", ["relu"], [0], VIT, 2), "unknown model family"),
+    Case("deep.text_probe_tokens: unknown vocabulary", lambda: deep.text_probe_tokens({"vocab_size": 7}),
+         "no text tokenizer for vocab_size 7"),
     Case("deep.stored_kappas: absent", lambda: deep.stored_kappas("deep_no_such_sweep"), "", lambda r: r is None),
     Case("deep.pair_ratios: no common seed", lambda: deep.pair_ratios({"relu": [{"kappa_full": 2.0}]},
                                                                       "relu", "reglu"), "no seed"),
@@ -290,6 +292,18 @@ CASES = [
     Case("ntk.structured_ntk: NaN input", lambda: ntk.structured_ntk(deep.build("vit", "relu", VIT),
                                                                      torch.full((2, 1, 8, 8), float("nan"))), "NaN|finite"),
     Case("vit.LAYOUTS: unknown layout", lambda: vit.ViTConfig(**{**VIT, "layout": "x"}), "unknown layout"),
+    Case("deep.model_kappas: unknown family", lambda: deep.model_kappas(
+        "cnn", deep.build("vit", "relu", VIT), deep.probe_inputs("vit", 2, VIT)), "unknown model family"),
+    Case("deep.sweep_grid: no points", lambda: deep.sweep_grid("x", {}, ["relu"], [0]), "points"),
+    Case("deep.stored_grid: absent", lambda: deep.stored_grid("deep_no_such_grid"), "", lambda r: r is None),
+    Case("deep.SIGN_GRIDS: every point has a valid config", lambda: [
+        (vit.ViTConfig if p["family"] == "vit" else gpt.GPTConfig)(**p["settings"])
+        for g in deep.SIGN_GRIDS.values() for p in g.values()], "", lambda r: len(r) > 20),
+    Case("deep.trained_gpt_kappas: no checkpoint", lambda: deep.trained_gpt_kappas(
+        "/nonexistent/gpt.pt", "relu", 0, CORPUS.val), "no checkpoint"),
+    Case("deep.trained_sweep: no checkpoints, nothing stored", lambda: deep.trained_sweep(
+        "deep_no_such_trained", "/nonexistent", ["relu"], [0]), "", lambda r: r["kernels"] == {}),
+    Case("gpt.GPTConfig: init outside gpt.GPT_INITS", lambda: _gpt(init="he"), "unknown init"),
     Case("deep.build: unknown family", lambda: deep.build("cnn", "relu", {}), "unknown model family"),
     Case("deep.build: unknown kind", lambda: deep.build("vit", "nope", VIT), "unknown model kind"),
     Case("deep.build: bad patch", lambda: deep.build("vit", "relu", {**VIT, "patch_size": 3}), "patch_size"),
@@ -442,6 +456,25 @@ CASES = [
                                                        (1.0,)), "expected a batch"),
     Case("images.augment: erase_p", lambda: images.augment(torch.zeros(1, 1, 4, 4, dtype=torch.uint8), GEN(),
                                                            (0.0,), (1.0,), erase_p=2.0), "erase_p"),
+    Case("images.random_resized_crop: scale reversed", lambda: images.random_resized_crop(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), 4, scale=(1.0, 0.5)), "scale"),
+    Case("images.random_resized_crop: size 0", lambda: images.random_resized_crop(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), 0), "size"),
+    Case("images.color_jitter: hue beyond half a turn", lambda: images.color_jitter(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), hue=0.7), "hue"),
+    Case("images.color_jitter: zero is the identity", lambda: images.color_jitter(
+        torch.full((1, 3, 2, 2), 0.25), GEN()), "", lambda x: torch.equal(x, torch.full((1, 3, 2, 2), 0.25))),
+    Case("images.random_erasing: uint8", lambda: images.random_erasing(torch.zeros(1, 1, 4, 4, dtype=torch.uint8),
+                                                                      GEN(), 0.5), "floating"),
+    Case("images.random_erasing: ratio", lambda: images.random_erasing(torch.zeros(1, 1, 4, 4), GEN(), 0.5,
+                                                                      ratio=(-1.0, 2.0)), "ratio"),
+    Case("images.augment_tiny_imagenet: erase_p", lambda: images.augment_tiny_imagenet(
+        torch.zeros(1, 3, 4, 4, dtype=torch.uint8), GEN(), (0.0,), (1.0,), size=4, erase_p=1.2), "erase_p"),
+    Case("images.augment_tiny_imagenet: 2 channels", lambda: images.augment_tiny_imagenet(
+        torch.zeros(1, 2, 4, 4, dtype=torch.uint8), GEN(), (0.0,), (1.0,), size=4), "channels"),
+    Case("images.batch_fn: unknown augmentation", lambda: images.batch_fn(
+        {"train": (torch.zeros(2, 1, 2, 2), torch.zeros(2)), "val": (torch.zeros(2, 1, 2, 2), torch.zeros(2))}, 2,
+        (0.0,), (1.0,), train_augment="svhn"), "train_augment"),
     Case("images.batch_fn: batch 0", lambda: images.batch_fn({}, 0, (0.0,), (1.0,)), "batch_size"),
     Case("images.batch_fn: no val split", lambda: images.batch_fn(
         {"train": (torch.zeros(2, 1, 2, 2), torch.zeros(2))}, 2, (0.0,), (1.0,)), "'val'"),
@@ -517,6 +550,8 @@ CASES = [
     Case("results.load_result: ../x", lambda: results.load_result("../x", _tmpdir()), "invalid result name"),
     Case("results.load_result: corrupt", lambda: results.load_result("f", _file(b"{", "f.json").parent),
          r"f\.json is unreadable"),
+    Case("results.made_with: not a stored result", lambda: results.made_with({"data": {}}, P),
+         "stored must be a result"),
     Case("results.load_or_compute: bad name", lambda: results.load_or_compute("a/b", dict, P, _tmpdir()),
          "invalid result name"),
     Case("results.save_result: overwrite refused", lambda: results.save_result(
@@ -561,6 +596,10 @@ CASES = [
     Case("symbolic.lambdify_ntk: unknown kind", lambda: symbolic.lambdify_ntk("gelu"), "closed form"),
     Case("symbolic.gaussian_moments: dim 0", lambda: symbolic.gaussian_moments(0), "dim"),
     # text
+    Case("text.gpt2_tokens: not a str", lambda: text.gpt2_tokens(b"abc"), "text must be a str"),
+    Case("text.gpt2_tokens: empty", lambda: text.gpt2_tokens(""), "text is empty"),
+    Case("text.gpt2_encoding: corrupt vocabulary", lambda: text.gpt2_encoding(
+        _file(b"xx", "gpt2.tiktoken").parent), "SHA-256"),
     Case("text.fetch: corrupt file", lambda: text.fetch(dict(text.SHAKESPEARE, name="f.bin"),
                                                         _file(b"abc").parent), "SHA-256"),
     Case("text.fetch: missing, not shipped, no download", lambda: text.fetch(
@@ -643,7 +682,7 @@ def test_every_public_function_is_walked():
     """Each public function (and class) of each module appears in at least one case name."""
     names = " ".join(c.name for c in CASES)
     skip = {"Kind", "KINDS", "PAIRS", "NON_GLU", "GLU", "SCALES", "PRESETS", "TEACHERS", "FAMILIES", "RHO",
-            "ACTIVATIONS", "COLUMN_WIDTH", "KIND_COLORS", "SHAKESPEARE", "CIFAR10_MEAN", "CIFAR10_STD",
+            "ACTIVATIONS", "COLUMN_WIDTH", "KIND_COLORS", "SHAKESPEARE", "GPT2_BPE", "CIFAR10_MEAN", "CIFAR10_STD",
             "CIFAR10_MD5", "VERDICTS", "GPT_RECIPES", "SYMBOLS", "phi", "IllConditionedWarning", "FrozenDict",
             "use_style", "device", "results_dir", "verdicts_dir", "data_dir", "provenance", "code_version",
             "relu_profile", "expansion_coefficients", "unit_ntk_terms", "chain_rule_check", "expected_ntk_expr",

@@ -46,6 +46,9 @@ def test_results_roundtrip_with_provenance(tmp_path):
     assert prov["preset"]["scale"] == "smoke"
     results.load_or_compute("demo", compute, config.preset("analytic_ntk", "full"), tmp_path)
     assert len(calls) == 2  # another preset recomputes
+    stored = results.load_result("demo", tmp_path)
+    assert results.made_with(stored, config.preset("analytic_ntk", "full"))
+    assert not results.made_with(stored, P) and not results.made_with(None, P)
     assert results.load_result("missing", tmp_path) is None
     with pytest.raises(ValueError):
         results.save_result("../x", {}, P, tmp_path)

@@ -268,3 +268,26 @@ def test_trained_sweep_cli_stores_and_resumes(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(deep, "trained_gpt_kappas", lambda *a, **k: calls.append(a))
     deep._main(argv[:-5] + ["--seeds", "2", "--n", "5"])  # gelu dropped: all stored, nothing recomputed
     assert calls == []
+
+
+def test_text_probe_tokens_and_sweep(tmp_path, monkeypatch):
+    from glu_lib import text
+
+    chars = deep.text_probe_tokens({"vocab_size": 65})
+    corpus = text.char_corpus(text.read_text())
+    assert np.array_equal(chars, corpus.val)
+    bpe = deep.text_probe_tokens({"vocab_size": 50257})
+    assert bpe.max() < 50257 and 25_000 < len(bpe) < 45_000  # ~3.4 characters per token
+    assert text.gpt2_encoding().decode(bpe[:3].tolist()) in text.read_text()[-len(corpus.val):]
+    with pytest.raises(ValueError, match="no text tokenizer for vocab_size 11"):
+        deep.text_probe_tokens({"vocab_size": 11})
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    gpt = dict(SMALL["gpt"], vocab_size=65)
+    out = deep.sweep("t", "gpt", ["relu", "reglu"], [0], gpt, 3, text_probes=True)
+    assert out["spec"]["probes"] == "tiny-shakespeare validation text"
+    assert set(out["kernels"]) == {"relu/0", "reglu/0"}
+    X = deep.probe_inputs("gpt", 3, gpt, seed=0, tokens=chars)
+    K = empirical_ntk(deep.build("gpt", "relu", gpt, seed=0), X)
+    assert out["kernels"]["relu/0"]["kappa_full"] == pytest.approx(deep.condition_number(K), rel=1e-9)
+    with pytest.raises(ValueError, match="for the GPT only"):
+        deep.sweep("t", "vit", ["relu"], [0], SMALL["vit"], 2, text_probes=True)

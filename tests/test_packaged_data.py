@@ -99,3 +99,21 @@ def test_pyproject_installs_every_results_folder_inside_the_package():
         assert package in tool["packages"], f"results/{folder} is not installed: add {package}"
         assert "*.json" in tool["package-data"][package]
     assert "*.xz" in tool["package-data"]["glu_lib.assets"]
+
+
+def test_gpt2_vocabulary_ships_and_tokenizes_offline(tmp_path, monkeypatch):
+    spec = text.GPT2_BPE
+    data = lzma.decompress(text.packaged(spec).read_bytes())
+    assert len(data) == spec["size"] and hashlib.sha256(data).hexdigest() == spec["sha256"]
+    assert (text.ASSETS / "README.md").read_text().count(spec["sha256"]) == 1
+    monkeypatch.setenv("GLU_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(text.urllib.request, "urlopen", lambda *a, **k: pytest.fail("downloaded"))
+    enc = text.gpt2_encoding()
+    assert enc.n_vocab == 50257
+    # reference ids of GPT-2's tokenizer
+    assert enc.encode("Hello world") == [15496, 995]
+    assert enc.encode("<|endoftext|>", allowed_special="all") == [50256]
+    ids = text.gpt2_tokens("First Citizen:\nBefore we proceed any further, hear me speak.")
+    assert ids.dtype.name == "int64" and enc.decode(ids.tolist()).startswith("First Citizen:")
+    assert 10 < len(ids) < 20 and ids.max() < 50257
+    assert not (tmp_path / "empty").exists()
