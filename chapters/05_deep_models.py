@@ -53,6 +53,7 @@ SEED = 0
 import textwrap
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import torch
 
@@ -235,9 +236,11 @@ plt.show()
 # %% [markdown]
 # ## What decides the sign
 #
-# Two factors move the comparison, shown here for the NTK of all parameters and of the FFN alone:
-# the **weight scale of the GPT** and the **share of the FFN in the ViT**; the ViT's width does not.
-# Which parameters enter the kernel (all, or the FFN only) is the third. GPT-2's fixed weight standard
+# Several factors move the comparison, shown here for the NTK of all parameters and of the FFN alone:
+# the **weight scale of the GPT** (its initialisation), the **share of the FFN in the ViT**, and, in
+# stored sweeps further down, the initialisation scheme, the number of tokens and the number of
+# probes; the ViT's width does not. Which parameters enter the kernel (all, or the FFN only) matters
+# throughout. GPT-2's fixed weight standard
 # deviation 0.02 is small at width 64: the FFN pre-activations are then tiny and the gate
 # $(Px)\odot\phi(Wx)$ is a product of two small numbers. GPT-2 small has std·√width
 # $= 0.02\cdot\sqrt{768}\approx 0.55$; the same product at width 64 is a std of 0.069. The live cell
@@ -375,6 +378,249 @@ ax2.axhline(1, color="grey", lw=1)
 plt.show()
 
 # %% [markdown]
+# ### Initialisation, number of tokens and number of probes (stored sweeps)
+#
+# Three more factors were swept at a small size, with 8 seeds and all three pairs, in float64, and
+# stored (`python -m glu_lib.deep sign`; the settings are `glu_lib.deep.SIGN_GRIDS`): the official ViT
+# layout at width 64 (depth 4, 4 heads of 64 features, MLP 256, 32×32 Gaussian images, patch 4: 65
+# tokens, 32 probes) and the GPT of nanoGPT's CPU recipe (4 layers, width 128, context 64) on 32
+# tiny-shakespeare windows of 64 tokens.
+#
+# - **Initialisation.** LeCun normal ($\mathcal N(0, 1/\text{fan-in})$) for every linear layer; the
+#   official one (for the ViT: PyTorch's default $\mathcal U(\pm 1/\sqrt{\text{fan-in}})$ outside the
+#   FFN, LeCun normal in it, $\mathcal N(0,1)$ class token and positions; for the GPT: GPT-2's fixed
+#   std 0.02); and Xavier normal ($\mathcal N(0, 2/(\text{fan-in}+\text{fan-out}))$, the variance of
+#   `torch.nn.init.xavier_uniform_`). Under LeCun and Xavier the ViT's class token and positions and
+#   the GPT's embeddings get $\mathcal N(0, 0.02^2)$. ViT at widths 64 and 256, GPT at widths 64 and 128.
+# - **Tokens.** ViT inputs of 16×16, 32×32 and 64×64 (17, 65 and 257 tokens with the class token);
+#   GPT windows of 8, 16, 32 and 64 tokens.
+# - **Probes.** $n$ = 16, 32, 64 and 128.
+
+# %%
+SIGN = {}  # per sweep, the points that have every kind
+for name in deep.SIGN_GRIDS:
+    grid = deep.stored_grid(name)
+    SIGN[name] = grid and {
+        label: v for label, v in grid.items() if all(v[1].get(k) for k in KINDS6)
+    }
+
+
+def pooled(res, key):
+    """Ratios of the three pairs at every seed, pooled, and how many are above 1."""
+    r = np.concatenate([deep.pair_ratios(res, a, b, key) for a, b in PAIRS])
+    return f"{sig(r.min())}-{sig(r.max())} ({int((r > 1).sum())}/{r.size})"
+
+
+for name, grid in SIGN.items():
+    if grid is None:
+        print(f"{name}: no stored run (python -m glu_lib.deep sign)")
+        continue
+    print(f"{name}: non-GLU/GLU κ ratio, 3 pairs × seeds pooled (> 1: GLU lower)")
+    for label, (pt, res) in grid.items():
+        print(
+            f"  {label:20s} all {pooled(res, 'kappa_full'):18s} "
+            f"FFN {pooled(res, 'kappa_ffn')}"
+        )
+
+# %% mystnb={"figure": {"caption": "What controls the sign at a small size (stored sweeps, 8 seeds, float64): non-GLU/GLU \u03ba ratio of the official-layout ViT (left) and the GPT of the nanoGPT CPU recipe (right) against the initialisation at two widths (top; off.: the official code's), the number of tokens (middle) and the number of probes (bottom). Filled circles: all parameters; open squares: FFN only; one dot per seed, colour by pair; lines join the geometric means. Above the grey line GLU is better conditioned.", "name": "fig-deep-sign-sweeps"}}
+INIT_LABEL = {"lecun": "LeCun", "official": "off.", "gpt2": "GPT-2", "xavier": "Xavier"}
+PAIR_OFFSET = {pair: 0.1 * (i - 1) for i, pair in enumerate(PAIRS)}
+fig, axes = plt.subplots(3, 2, figsize=(COLUMN_WIDTH, 7.6), layout="constrained")
+for row, name in enumerate(deep.SIGN_GRIDS):
+    for col, family in enumerate(("vit", "gpt")):
+        ax, grid = axes[row, col], SIGN[name] or {}
+        pts = [(pt, res) for pt, res in grid.values() if pt["family"] == family]
+        groups = [
+            pt["factor"] for pt, _ in pts
+        ]  # init: one group per width, else one group
+        if name == "deep_sign_init":
+            ticks = [
+                f"{INIT_LABEL[pt['x']]}\n{pt['factor'].split()[1]}" for pt, _ in pts
+            ]
+            xs = [i + 0.6 * groups.index(g) / 3 for i, g in enumerate(groups)]
+        else:
+            xs = [np.log2(pt["x"]) for pt, _ in pts]
+            ticks = [str(pt["x"]) for pt, _ in pts]
+        for a, b in PAIRS:
+            for key, mk, ls in (("kappa_full", "o", "-"), ("kappa_ffn", "s", ":")):
+                rs = [deep.pair_ratios(res, a, b, key) for _, res in pts]
+                x = [v + PAIR_OFFSET[(a, b)] + 0.04 * (key == "kappa_ffn") for v in xs]
+                c = kind_style(b)["color"]
+                for xi, r in zip(x, rs):
+                    face = c if key == "kappa_full" else "none"
+                    ax.plot([xi] * r.size, r, mk, ms=3, mfc=face, mec=c, alpha=0.8)
+                gm = [np.exp(np.log(r).mean()) for r in rs]
+                for g in dict.fromkeys(groups):
+                    keep = [i for i, gi in enumerate(groups) if gi == g]
+                    ax.plot(
+                        [x[i] for i in keep],
+                        [gm[i] for i in keep],
+                        ls=ls,
+                        color=c,
+                        lw=1,
+                    )
+        ax.set_xticks(xs, ticks)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(mticker.NullFormatter())
+        ax.axhline(1, color="grey", lw=1)
+        family_name = "ViT" if family == "vit" else "GPT"
+        if row:
+            family_name += ", width 64" if family == "vit" else ", width 128"
+        xlabel = {
+            "deep_sign_init": "initialisation, width",
+            "deep_sign_tokens": "tokens",
+            "deep_sign_probes": "probes n",
+        }[name]
+        ax.set(xlabel=xlabel, title=family_name)
+    axes[row, 0].set_ylabel("κ non-GLU / κ GLU")
+handles = [
+    plt.Line2D([], [], color=kind_style(b)["color"], label=f"{a}/{b}") for a, b in PAIRS
+]
+handles += [
+    plt.Line2D([], [], marker="o", ls="-", color="k", ms=4, label="all parameters"),
+    plt.Line2D(
+        [], [], marker="s", ls=":", color="k", mfc="none", ms=4, label="FFN only"
+    ),
+]
+fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8)
+plt.show()
+
+# %% [markdown]
+# What holds at every seed and pair is checked below: ratios pooled over the three pairs and the 8
+# seeds, and whether all of them lie above 1 (or all below).
+
+
+# %%
+def pooled_ratios(name, key, select=lambda pt: True, pairs=PAIRS):
+    """Ratios of ``pairs`` at every seed, pooled over the points of a stored sweep
+    chosen by ``select``."""
+    grid = SIGN.get(name) or {}
+    rs = [
+        deep.pair_ratios(res, a, b, key)
+        for pt, res in grid.values()
+        if select(pt)
+        for a, b in pairs
+    ]
+    return np.concatenate(rs) if rs else np.array([])
+
+
+def family_is(family, x=None):
+    return lambda pt: pt["family"] == family and (x is None or pt["x"] == x)
+
+
+above = {  # GLU lower at every seed and pair
+    "LeCun, ViT and GPT, all params": pooled_ratios(
+        "deep_sign_init", "kappa_full", lambda pt: pt["x"] == "lecun"
+    ),
+    "LeCun and Xavier, both, FFN only": pooled_ratios(
+        "deep_sign_init", "kappa_ffn", lambda pt: pt["x"] in ("lecun", "xavier")
+    ),
+    "Xavier, GPT, all params": pooled_ratios(
+        "deep_sign_init", "kappa_full", family_is("gpt", "xavier")
+    ),
+    "ViT, every init, FFN only": pooled_ratios(
+        "deep_sign_init", "kappa_ffn", family_is("vit")
+    ),
+    "ViT, official init, all params": pooled_ratios(
+        "deep_sign_init", "kappa_full", family_is("vit", "official")
+    ),
+    "ViT, 17-257 tokens, all params": pooled_ratios(
+        "deep_sign_tokens", "kappa_full", family_is("vit")
+    ),
+    "ViT, 16-128 probes, all params": pooled_ratios(
+        "deep_sign_probes", "kappa_full", family_is("vit")
+    ),
+    "GPT, 128 probes, gelu, silu, FFN": pooled_ratios(
+        "deep_sign_probes", "kappa_ffn", family_is("gpt", 128), PAIRS[1:]
+    ),
+}
+below = {  # GLU higher at every seed and pair
+    "GPT-2 init, width 64, FFN only": pooled_ratios(
+        "deep_sign_init",
+        "kappa_ffn",
+        lambda pt: pt["x"] == "gpt2" and pt["factor"] == "width 64",
+    ),
+    "GPT, 16 probes, FFN only": pooled_ratios(
+        "deep_sign_probes", "kappa_ffn", family_is("gpt", 16)
+    ),
+    "GPT, 128 probes, relu/reglu, all": pooled_ratios(
+        "deep_sign_probes", "kappa_full", family_is("gpt", 128), PAIRS[:1]
+    ),
+}
+for what, r in {**above, **below}.items():
+    if r.size:
+        print(
+            f"{what:34s} {sig(r.min())}-{sig(r.max())}, "
+            f"above 1: {(r > 1).sum()}/{r.size}"
+        )
+if all(SIGN.values()):
+    assert all((r > 1).all() for r in above.values())
+    assert all((r < 1).all() for r in below.values())
+
+# %% [markdown]
+# - **The initialisation decides the sign for the GPT.** With LeCun initialisation GLU has the lower
+#   κ at every seed, pair and width of both families, over all parameters and over the FFN alone;
+#   with Xavier initialisation the FFN-only kernel favours GLU everywhere too. With GPT-2's fixed
+#   std 0.02 the FFN-only comparison turns against GLU at width 64 at every seed and mostly at width
+#   128, as in the live run above: GPT-2's std does not shrink with the fan-in as LeCun's does.
+# - **The ViT favours GLU under every initialisation** in the FFN-only kernel, and over all
+#   parameters too, except with Xavier initialisation at width 64, where it is close to a tie.
+# - **The number of tokens** (17 to 257 in the ViT, 8 to 64 in the GPT) moves the ratios little: the
+#   ViT favours GLU at every token count and seed, the GPT with GPT-2's initialisation stays mixed.
+# - **The number of probes moves the GPT** (GPT-2 initialisation, width 128): from $n$ = 16 to 128
+#   the FFN-only ratios of the GELU and SiLU pairs go from below 1 at every seed to above 1 at every
+#   seed, while over all parameters ReLU/ReGLU falls below 1 at every seed. The ViT favours GLU at
+#   every $n$, by slightly more as $n$ grows.
+
+# %% [markdown]
+# A slice of the initialisation sweep is recomputed live at every scale (seed 0, GELU against GEGLU):
+# the ViT at width 64 with LeCun and with the official initialisation, and the GPT at width 64 with
+# LeCun and with GPT-2's. It agrees with the stored kernels.
+
+# %%
+SLICE = [
+    "vit/dim 64/lecun",
+    "vit/dim 64/official",
+    "gpt/width 64/lecun",
+    "gpt/width 64/gpt2",
+]
+slice_live = {}
+for label in SLICE:
+    pt = deep.SIGN_GRIDS["deep_sign_init"][label]
+    tok = corpus.val if pt["family"] == "gpt" else None
+    slice_live[label] = {
+        k: deep.ntk_kappas(
+            pt["family"],
+            k,
+            pt["settings"],
+            pt["n"],
+            SEED,
+            tokens=tok,
+            length=pt["length"],
+        )
+        for k in ("gelu", "geglu")
+    }
+    r = {
+        key: slice_live[label]["gelu"][key] / slice_live[label]["geglu"][key]
+        for key in ("kappa_full", "kappa_ffn")
+    }
+    line = (
+        f"{label:20s} gelu/geglu: all {sig(r['kappa_full'])}, FFN {sig(r['kappa_ffn'])}"
+    )
+    st = (SIGN["deep_sign_init"] or {}).get(label, (None, {}))[1]
+    if len(st.get("geglu", [])) > SEED and len(st.get("gelu", [])) > SEED:
+        dev = max(
+            abs(slice_live[label][k][key] / st[k][SEED][key] - 1)
+            for k in ("gelu", "geglu")
+            for key in ("kappa_full", "kappa_ffn")
+        )
+        assert dev < 1e-6, (label, dev)
+        line += "; stored: same"
+    print(line)
+
+# %% [markdown]
 # ## GPT on tiny-shakespeare: training curves and κ after training
 #
 # The GPT recipes follow nanoGPT {cite}`radford2019language`: AdamW ($\beta_2=0.99$, weight decay 0.1 on
@@ -427,9 +673,10 @@ for k in P.train_kinds:
 
 # %% [markdown]
 # After 300 iterations the condition numbers of both GPTs have fallen several-fold, and the GLU one ends
-# only marginally lower (the ratio is in the verdict table below): one seed of a tiny model, so this is
-# at most a partial reproduction. GPT-2 small after training was not run: training it on
-# tiny-shakespeare to a meaningful loss does not fit this book's CPU budget.
+# only marginally lower (the ratio is in the verdict table below): one seed of a tiny model. The same
+# comparison for trained models at the size of nanoGPT's CPU recipe is stored and shown after the
+# next section. GPT-2 small itself was not trained: training it on tiny-shakespeare to a meaningful
+# loss does not fit this book's CPU budget.
 #
 # ## The nanoGPT anchor
 #
@@ -482,13 +729,77 @@ assert abs(gain.get(("relu", "reglu"), 0)) < 0.01
 # At the CPU recipe GEGLU and SwiGLU end clearly below GELU and SiLU, the paper's optimisation claim seen
 # directly, while ReGLU only ties ReLU (whose single run is itself well below GELU). These are single
 # seeds; the NTK condition numbers at initialisation above do not rank the models in this order.
+
+# %% [markdown]
+# ### κ after training at the nanoGPT CPU recipe (stored)
 #
+# The trained models here are the CPU recipe's GPTs (4 layers, 4 heads, width 128, context 64,
+# character vocabulary 65, AdamW, 2000 iterations), trained with seeds 2 and 3 and checkpointed; GPT-2
+# small was not trained. `python -m glu_lib.deep trained --ckpt-dir <checkpoints> --seeds 2 3`
+# rebuilds each run's initial model from the recipe and the seed (checked against the checkpoint's
+# fingerprint of the architecture and the initial weights), loads the trained weights of the last
+# iteration, and computes κ of both on the same 64 validation windows of 64 characters, over all
+# parameters and over the FFN alone, in float64; unfinished runs are skipped.
+
+# %%
+trained = load_result("deep_trained_gpt_cpu")
+tk = trained["data"]["kernels"] if trained else {}
+if not tk:
+    print("no stored run: python -m glu_lib.deep trained --ckpt-dir <dir> --seeds 2 3")
+tk_seeds = sorted({int(key.split("/")[1]) for key in tk})
+for s in tk_seeds:
+    for k in KINDS6:
+        r = tk.get(f"{k}/{s}")
+        if r is None:
+            continue
+        i, t = r["init"], r["trained"]
+        print(
+            f"{k:6s} seed {s} (val loss {r['val_loss']:.3f}): "
+            f"κ {sig(i['kappa_full'])} → {sig(t['kappa_full'])}, "
+            f"FFN {sig(i['kappa_ffn'])} → {sig(t['kappa_ffn'])}"
+        )
+trained_ratio = {}
+for a, b in PAIRS:
+    for s in tk_seeds:
+        if f"{a}/{s}" in tk and f"{b}/{s}" in tk:
+            ra, rb = tk[f"{a}/{s}"], tk[f"{b}/{s}"]
+            trained_ratio[(a, b, s)] = {
+                (stage, key): ra[stage][key] / rb[stage][key]
+                for stage in ("init", "trained")
+                for key in ("kappa_full", "kappa_ffn")
+            }
+print("non-GLU/GLU κ ratio, at initialisation → after training:")
+for (a, b, s), q in trained_ratio.items():
+    print(
+        f"  {a}/{b} seed {s}: all {sig(q['init', 'kappa_full'])} → "
+        f"{sig(q['trained', 'kappa_full'])}, FFN {sig(q['init', 'kappa_ffn'])} → "
+        f"{sig(q['trained', 'kappa_ffn'])}"
+    )
+assert all(r["trained"]["kappa_full"] < r["init"]["kappa_full"] for r in tk.values())
+assert all(r["iter"] == 2000 for r in tk.values())
+trained_wins = [q["trained", "kappa_full"] > 1 for q in trained_ratio.values()]
+print(
+    "GLU lower after training (all params): "
+    f"{sum(trained_wins)}/{len(trained_wins)} pairs"
+)
+
+# %% [markdown]
+# Training lowers κ of every model by one to two orders of magnitude, and after training the GLU
+# kind is **not** reliably the better conditioned one at this size: the non-GLU/GLU ratios printed
+# above straddle 1 (the count of pairs where GLU is lower is the last line). The paper's claim that
+# GLU keeps the lower κ after training is therefore not reproduced at the nanoGPT CPU recipe's size
+# with these seeds; whether it holds for GPT-2 small after training is not tested here.
+
+# %% [markdown]
 # **What this chapter showed.** One feed-forward block serves three architectures with matched
 # parameter counts, and a structured empirical NTK makes the paper's Fig. 3 setting a CPU computation.
 # At the paper's scale the claim holds for every pair and every seed: the GLU kind lowers κ of the
 # full-parameter NTK by factors of 2.2 to 3.7 in the official ViT, 9.7 to 18 in the Mixer and 2.8 to
 # 5.7 in GPT-2 small. At smoke scale it holds in the Mixer and in the FFN-only ViT kernel, while
-# in the small GPT its sign is set by the weight scale. The verdict per model and pair:
+# in the small GPT its sign is set by the initialisation: with LeCun or Xavier initialisation GLU is
+# better conditioned at every seed, with GPT-2's fixed std 0.02 at widths 64 to 128 the FFN-only
+# comparison goes the other way, and the number of probes moves it further. After training, at the
+# nanoGPT CPU recipe's size, GLU is not reliably the better conditioned kind. The verdict per claim:
 
 
 # %%
@@ -524,13 +835,117 @@ for family in FAMILIES:
             )
         )
 after_ratio = after.get("gelu", np.nan) / after.get("geglu", np.nan)
+cpu_after = {}
+for (a, b, sd), q in trained_ratio.items():
+    cpu_after.setdefault(f"{a}/{b}", []).append(q["trained", "kappa_full"])
+cpu_wins = [v > 1 for vs in cpu_after.values() for v in vs]
+cpu_text = (
+    f"CPU recipe, seeds {'-'.join(map(str, tk_seeds))}: "
+    + "; ".join(f"{p} {', '.join(sig(v) for v in vs)}" for p, vs in cpu_after.items())
+    + f" ({sum(cpu_wins)}/{len(cpu_wins)})"
+    if cpu_after
+    else "not run"
+)
 rows.append(
     Verdict(
         "GPT: GLU has the lower NTK κ after training",
         "paper Fig. 3",
         f"gelu/geglu after 300 iterations {sig(after_ratio)} (one seed)",
-        "not run",
-        "partly reproduced" if after_ratio > 1 else "not reproduced",
+        cpu_text,
+        "not tested"
+        if not cpu_wins
+        else "reproduced"
+        if all(cpu_wins) and len(cpu_wins) >= 2
+        else "partly reproduced"
+        if sum(cpu_wins) > len(cpu_wins) / 2
+        else "not reproduced",
     )
 )
+
+
+def pooled_text(name, select, pairs=PAIRS):
+    full_, ffn_ = (
+        pooled_ratios(name, key, select, pairs) for key in ("kappa_full", "kappa_ffn")
+    )
+    if not full_.size:
+        return "not run", None
+    text_ = (
+        f"all {sig(full_.min())}-{sig(full_.max())} "
+        f"({(full_ > 1).sum()}/{full_.size}), "
+        f"FFN {sig(ffn_.min())}-{sig(ffn_.max())} ({(ffn_ > 1).sum()}/{ffn_.size})"
+    )
+    if (full_ > 1).all() and (ffn_ > 1).all():
+        return text_, "reproduced"
+    return text_, "partly reproduced" if (full_ > 1).any() or (ffn_ > 1).any() else (
+        "not reproduced"
+    )
+
+
+def live_slice_text(labels):
+    ratio = {
+        label: slice_live[label]["gelu"]["kappa_full"]
+        / slice_live[label]["geglu"]["kappa_full"]
+        for label in labels
+    }
+    return ", ".join(f"{label.split('/')[0]} {sig(r)}" for label, r in ratio.items())
+
+
+sign_rows = [
+    (
+        "Small ViT and GPT, LeCun init: GLU has the lower NTK κ",
+        lambda pt: pt["x"] == "lecun",
+        ["vit/dim 64/lecun", "gpt/width 64/lecun"],
+        "deep_sign_init",
+    ),
+    (
+        "Small ViT, official or Xavier init: GLU has the lower NTK κ",
+        lambda pt: pt["family"] == "vit" and pt["x"] != "lecun",
+        ["vit/dim 64/official"],
+        "deep_sign_init",
+    ),
+    (
+        "Small GPT, Xavier init: GLU has the lower NTK κ",
+        family_is("gpt", "xavier"),
+        [],
+        "deep_sign_init",
+    ),
+    (
+        "Small GPT, GPT-2 init (std 0.02): GLU has the lower NTK κ",
+        family_is("gpt", "gpt2"),
+        ["gpt/width 64/gpt2"],
+        "deep_sign_init",
+    ),
+    (
+        "Small ViT, 17-257 tokens: GLU has the lower NTK κ",
+        family_is("vit"),
+        [],
+        "deep_sign_tokens",
+    ),
+    (
+        "Small GPT (GPT-2 init), 8-64 tokens: GLU has the lower NTK κ",
+        family_is("gpt"),
+        [],
+        "deep_sign_tokens",
+    ),
+    (
+        "Small ViT, 16-128 probes: GLU has the lower NTK κ",
+        family_is("vit"),
+        [],
+        "deep_sign_probes",
+    ),
+    (
+        "Small GPT (GPT-2 init), 16-128 probes: GLU has the lower NTK κ",
+        family_is("gpt"),
+        [],
+        "deep_sign_probes",
+    ),
+]
+for claim, select, labels, name in sign_rows:
+    fu, v_full = pooled_text(name, select)
+    sm = (
+        f"gelu/geglu live, seed {SEED}: " + live_slice_text(labels)
+        if labels
+        else "not run"
+    )
+    rows.append(Verdict(claim, "paper Fig. 3 (sign)", sm, fu, v_full or "not tested"))
 verdict_table("05_deep_models", rows, write=(P.scale == "smoke"))

@@ -18,7 +18,8 @@ from .spectra import condition_number  # re-exported: κ of the NTKs below
 from .vit import ViT, ViTConfig
 
 __all__ = ["FAMILIES", "build", "probe_inputs", "ntk_condition_numbers", "param_count", "is_ffn_parameter",
-           "ntk_kappas", "text_probe_tokens", "sweep", "stored_kappas", "pair_ratios", "plot_kappa_bars"]
+           "ntk_kappas", "model_kappas", "text_probe_tokens", "sweep", "stored_kappas", "pair_ratios",
+           "plot_kappa_bars", "SIGN_GRIDS", "sweep_grid", "stored_grid", "trained_gpt_kappas", "trained_sweep"]
 
 FAMILIES = ("vit", "mixer", "gpt")
 
@@ -85,18 +86,16 @@ def is_ffn_parameter(family: str, name: str) -> bool:
     return ".mlp." in name
 
 
-def ntk_kappas(family: str, kind: str, settings: dict, n: int, seed: int, *, tokens=None, length=None,
-               dtype=None) -> dict:
-    """κ and extreme eigenvalues of the empirical NTK over all parameters and over the FFN parameters alone.
+def model_kappas(family: str, model: torch.nn.Module, X: torch.Tensor, *, dtype=None) -> dict:
+    """κ and extreme eigenvalues of the empirical NTK of ``model`` (built by :func:`build`) on probes ``X``,
+    over all parameters (``*_full``) and over the FFN parameters alone (``*_ffn``).
 
     One structured pass (:func:`glu_lib.ntk.structured_ntk`) gives both: the FFN-only kernel is the sum of
-    the Gram blocks of the FFN parameters. Seed ``seed`` fixes the weights and the probes.
+    the Gram blocks of the FFN parameters.
     """
     from .ntk import structured_ntk
     from .spectra import extreme_eigenvalues
 
-    model = build(family, kind, settings, seed=seed)
-    X = probe_inputs(family, n, settings, seed=seed, tokens=tokens, length=length)
     info = {"per_parameter": True}
     K = structured_ntk(model, X, dtype=dtype, info=info)
     Kf = sum(v for k, v in info["per_parameter"].items() if is_ffn_parameter(family, k.removeprefix("model.")))
@@ -105,6 +104,17 @@ def ntk_kappas(family: str, kind: str, settings: dict, n: int, seed: int, *, tok
         lmin, lmax = extreme_eigenvalues(A)
         out[f"kappa_{tag}"], out[f"lmin_{tag}"], out[f"lmax_{tag}"] = lmax / lmin, lmin, lmax
     return out
+
+
+def ntk_kappas(family: str, kind: str, settings: dict, n: int, seed: int, *, tokens=None, length=None,
+               dtype=None) -> dict:
+    """:func:`model_kappas` of the model ``family``/``kind``/``settings`` at initialisation on ``n`` probes.
+
+    Seed ``seed`` fixes the weights and the probes.
+    """
+    model = build(family, kind, settings, seed=seed)
+    X = probe_inputs(family, n, settings, seed=seed, tokens=tokens, length=length)
+    return model_kappas(family, model, X, dtype=dtype)
 
 
 def text_probe_tokens(settings: dict) -> np.ndarray:
@@ -159,6 +169,107 @@ def sweep(name: str, family: str, kinds, seeds, settings: dict, n: int, *, lengt
     return data
 
 
+#: The small settings of the sign sweeps: the official ViT layout at width 64 (depth 4, 4 heads of 64
+#: features, MLP 256, 32×32×3 Gaussian images, patch 4: 65 tokens) and the GPT of nanoGPT's CPU recipe
+#: (4 layers, 4 heads, width 128, context 64, character vocabulary 65) on tiny-shakespeare windows.
+SIGN_VIT = dict(image_size=32, patch_size=4, channels=3, dim=64, depth=4, heads=4, dim_head=64, mlp_dim=256,
+                layout="official", init="official")
+SIGN_GPT = dict(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128)
+
+
+def _point(family, factor, x, n=32, length=None, **changes):
+    base = SIGN_VIT if family == "vit" else SIGN_GPT
+    if family == "gpt" and length is None:
+        length = base["block_size"]
+    return dict(family=family, factor=factor, x=x, settings={**base, **changes}, n=n, length=length,
+                probes="gaussian" if family == "vit" else "tiny-shakespeare val")
+
+
+def _sign_grids() -> dict:
+    init = {}
+    for d in (64, 256):
+        for scheme in ("lecun", "official", "xavier"):
+            init[f"vit/dim {d}/{scheme}"] = _point("vit", f"dim {d}", scheme, dim=d, init=scheme)
+    for w in (64, 128):
+        for scheme in ("lecun", "gpt2", "xavier"):
+            init[f"gpt/width {w}/{scheme}"] = _point("gpt", f"width {w}", scheme, n_embd=w, init=scheme)
+    tokens = {f"vit/{(s // 4) ** 2 + 1}": _point("vit", "tokens", (s // 4) ** 2 + 1, image_size=s)
+              for s in (16, 32, 64)}
+    tokens |= {f"gpt/{T}": _point("gpt", "tokens", T, length=T) for T in (8, 16, 32, 64)}
+    probes = {f"{f}/{n}": _point(f, "probes", n, n=n) for f in ("vit", "gpt") for n in (16, 32, 64, 128)}
+    return {"deep_sign_init": init, "deep_sign_tokens": tokens, "deep_sign_probes": probes}
+
+
+#: The stored sweeps of chapter 5's section on the sign, ``{name: {label: point}}``: initialisation
+#: (LeCun, the official/GPT-2 one, Xavier) at two widths, number of tokens, and number of probes. A point
+#: is ``dict(family, factor, x, settings, n, length, probes)``; run them all with
+#: ``python -m glu_lib.deep sign``.
+SIGN_GRIDS = _sign_grids()
+
+
+def sweep_grid(name: str, points: dict, kinds, seeds, *, dtype=None, log=None) -> dict:
+    """:func:`ntk_kappas` at every point of ``points`` (``{label: point}``, as :data:`SIGN_GRIDS`) for
+    every kind and seed, stored in ``results/<name>.json`` after each kernel.
+
+    Seed by seed, then point by point, so a partial result has whole seeds. Entries stored with the same
+    point are kept (resume after an interruption); a changed point is recomputed.
+    """
+    import time
+
+    from .config import preset
+    from .results import load_result, save_result
+
+    if not points:
+        raise ValueError("points must name at least one point")
+    old = load_result(name)
+    data = {"points": {}, "kernels": {}, "dtype": str(dtype or "model")}
+    if old and old["data"].get("dtype") == data["dtype"]:
+        for label, pt in points.items():
+            if old["data"]["points"].get(label) == pt:
+                data["kernels"][label] = old["data"]["kernels"].get(label, {})
+    data["points"] = {label: dict(pt) for label, pt in points.items()}
+    corpus = None
+    todo = [(label, k, s) for s in seeds for label in points for k in kinds
+            if f"{k}/{s}" not in data["kernels"].setdefault(label, {})]
+    for i, (label, k, s) in enumerate(todo):
+        pt = points[label]
+        tokens = None
+        if pt["family"] == "gpt" and pt.get("probes", "").startswith("tiny-shakespeare"):
+            if corpus is None:
+                from . import text
+
+                corpus = text.char_corpus(text.read_text())
+            tokens = corpus.val
+        t = time.perf_counter()
+        r = ntk_kappas(pt["family"], k, pt["settings"], pt["n"], s, tokens=tokens, length=pt["length"], dtype=dtype)
+        r["seconds"] = round(time.perf_counter() - t, 2)
+        data["kernels"][label][f"{k}/{s}"] = r
+        save_result(name, data, preset("deep_models", "full"))
+        if log:
+            log(f"[{i + 1}/{len(todo)}] {name} {label} {k} seed {s}: kappa {r['kappa_full']:.4g} "
+                f"(ffn {r['kappa_ffn']:.4g}) in {r['seconds']} s")
+    return data
+
+
+def _by_kind(kernels: dict) -> dict:
+    out: dict[str, list] = {}
+    for key in sorted(kernels, key=lambda s: (s.split("/")[0], int(s.split("/")[1]))):
+        out.setdefault(key.split("/")[0], []).append(kernels[key])
+    return out
+
+
+def stored_grid(name: str):
+    """A stored :func:`sweep_grid` as ``{label: (point, {kind: [entry per seed, seeds in order]})}``, or
+    ``None`` when absent."""
+    from .results import load_result
+
+    res = load_result(name)
+    if res is None:
+        return None
+    d = res["data"]
+    return {label: (pt, _by_kind(d["kernels"].get(label, {}))) for label, pt in d["points"].items()}
+
+
 def stored_kappas(name: str):
     """A stored sweep as ``(spec, {kind: [entry per seed, seeds in order]})``, or ``None`` when absent."""
     from .results import load_result
@@ -166,10 +277,97 @@ def stored_kappas(name: str):
     res = load_result(name)
     if res is None:
         return None
-    out: dict[str, list] = {}
-    for key in sorted(res["data"]["kernels"], key=lambda s: (s.split("/")[0], int(s.split("/")[1]))):
-        out.setdefault(key.split("/")[0], []).append(res["data"]["kernels"][key])
-    return res["data"]["spec"], out
+    return res["data"]["spec"], _by_kind(res["data"]["kernels"])
+
+
+def trained_gpt_kappas(ckpt, kind: str, seed: int, tokens: np.ndarray, *, recipe: str = "cpu", n: int = 64,
+                       length: int | None = None, dtype=None, require_complete: bool = True) -> dict:
+    """:func:`model_kappas` of the GPT of ``recipe`` with FFN ``kind`` at initialisation and after training.
+
+    ``ckpt`` is a checkpoint of :func:`glu_lib.train.train` (as :func:`glu_lib.runs.train_gpt` writes,
+    a dict with the trained ``"model"`` state dict, read with ``weights_only=True``) of the run with
+    training seed ``seed``; the initial model is rebuilt from the recipe and ``seed`` and checked against
+    the checkpoint. Both kernels use the same ``n`` probe windows
+    of ``length`` tokens (default the context) from ``tokens`` (e.g. the validation split), drawn with
+    ``seed``. The checkpoint must match the recipe's training configuration and the fingerprint of the
+    rebuilt initial model (architecture with the FFN kind, and initial weights); with
+    ``require_complete`` a checkpoint before the recipe's last iteration is refused.
+    Returns ``{"init": ..., "trained": ..., "iter": ..., "val_loss": ...}``.
+    """
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from .runs import gpt_recipe
+    from .train import _load, fingerprint
+
+    path = Path(ckpt)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    ck = _load(path, "cpu")
+    vocab = ck["model"]["wte.weight"].shape[0]
+    mcfg, tcfg, _ = gpt_recipe(recipe, kind, vocab, seed)
+    if require_complete and ck["iter"] != tcfg.max_iters:
+        raise ValueError(f"checkpoint {path} is at iteration {ck['iter']}, not the recipe's last "
+                         f"({tcfg.max_iters}); pass require_complete=False to use it anyway")
+    if ck["config"] != asdict(tcfg):
+        raise ValueError(f"checkpoint {path} was not made with the training configuration of recipe "
+                         f"{recipe!r} and seed {seed}")
+    init = GPT(mcfg, seed=seed)
+    have, want = fingerprint(init, lambda split, gen: (), seed), ck.get("fingerprint") or {}
+    differ = [what for key, what in (("model", "model"), ("init", "initial weights")) if want.get(key) != have[key]]
+    if differ:
+        raise ValueError(f"checkpoint {path} does not start from the {recipe!r} GPT with ffn {kind!r} and seed "
+                         f"{seed} (its {' and '.join(differ)} differ)")
+    settings = {k: getattr(mcfg, k) for k in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd",
+                                              "dropout", "bias", "ffn_hidden", "init_std")}
+    X = probe_inputs("gpt", n, settings, seed=seed, tokens=tokens, length=length)
+    out = {"iter": int(ck["iter"]), "val_loss": float(ck["history"]["val_loss"][-1])}
+    for tag, state in (("init", init.state_dict()), ("trained", ck["model"])):
+        model = build("gpt", kind, settings, seed=seed)
+        model.model.load_state_dict(state)
+        out[tag] = model_kappas("gpt", model, X, dtype=dtype)
+    return out
+
+
+def trained_sweep(name: str, ckpt_dir, kinds, seeds, *, recipe: str = "cpu", n: int = 64, length=None,
+                  dtype=None, log=None) -> dict:
+    """:func:`trained_gpt_kappas` of every checkpoint ``<ckpt_dir>/gpt_<recipe>_<kind>_seed<seed>.pt`` that
+    is complete, stored in ``results/<name>.json`` after each one (keys ``kind/seed``).
+
+    Entries stored with the same spec are kept (resume); absent or unfinished checkpoints are skipped and
+    reported through ``log``, so a later call adds them.
+    """
+    import time
+    from pathlib import Path
+
+    from . import text
+    from .config import preset
+    from .results import load_result, save_result
+
+    spec = dict(recipe=recipe, n=n, length=length, dtype=str(dtype or "model"), probes="tiny-shakespeare val")
+    old = load_result(name)
+    data = old["data"] if old and old["data"].get("spec") == spec else {"spec": spec, "kernels": {}}
+    tokens = text.char_corpus(text.read_text()).val
+    for s in seeds:
+        for k in kinds:
+            key, path = f"{k}/{s}", Path(ckpt_dir) / f"gpt_{recipe}_{k}_seed{s}.pt"
+            if key in data["kernels"]:
+                continue
+            t = time.perf_counter()
+            try:
+                r = trained_gpt_kappas(path, k, s, tokens, recipe=recipe, n=n, length=length, dtype=dtype)
+            except (FileNotFoundError, ValueError) as e:
+                if log:
+                    log(f"{name} {key}: skipped ({str(e).splitlines()[0][:160]})")
+                continue
+            r["seconds"] = round(time.perf_counter() - t, 1)
+            data["kernels"][key] = r
+            save_result(name, data, preset("deep_models", "full"))
+            if log:
+                log(f"{name} {key}: kappa init {r['init']['kappa_full']:.4g} -> trained "
+                    f"{r['trained']['kappa_full']:.4g} (ffn {r['init']['kappa_ffn']:.4g} -> "
+                    f"{r['trained']['kappa_ffn']:.4g}) in {r['seconds']} s")
+    return data
 
 
 def pair_ratios(kappas: dict, a: str, b: str, key: str = "kappa_full") -> np.ndarray:
@@ -198,14 +396,51 @@ def plot_kappa_bars(ax, kappas: dict, kinds, key: str = "kappa_full", title: str
 
 
 def _main(argv=None) -> None:
+    """``python -m glu_lib.deep NAME --family ...`` (one stored sweep), ``python -m glu_lib.deep sign``
+    (the sweeps of :data:`SIGN_GRIDS`) or ``python -m glu_lib.deep trained --ckpt-dir DIR`` (the GPT of
+    a recipe at initialisation and after training, :func:`trained_sweep`)."""
     import argparse
     import json
     import sys
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    kinds6 = ["relu", "reglu", "gelu", "geglu", "silu", "swiglu"]
+
+    def log(line):
+        print(line, file=sys.stderr, flush=True)
+
+    if argv[:1] == ["sign"]:
+        ap = argparse.ArgumentParser(prog="python -m glu_lib.deep sign",
+                                     description="The stored sweeps of what controls the sign (SIGN_GRIDS)")
+        ap.add_argument("--only", nargs="+", choices=sorted(SIGN_GRIDS), default=sorted(SIGN_GRIDS))
+        ap.add_argument("--kinds", nargs="+", default=kinds6)
+        ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+        ap.add_argument("--threads", type=int, default=1)
+        a = ap.parse_args(argv[1:])
+        torch.set_num_threads(a.threads)
+        for name in a.only:
+            sweep_grid(name, SIGN_GRIDS[name], a.kinds, a.seeds, log=log)
+        return
+    if argv[:1] == ["trained"]:
+        ap = argparse.ArgumentParser(prog="python -m glu_lib.deep trained",
+                                     description="NTK condition numbers of trained GPT checkpoints")
+        ap.add_argument("--ckpt-dir", required=True, help="folder of gpt_<recipe>_<kind>_seed<s>.pt")
+        ap.add_argument("--name", default=None, help="stored result (default deep_trained_gpt_<recipe>)")
+        ap.add_argument("--recipe", default="cpu")
+        ap.add_argument("--kinds", nargs="+", default=kinds6)
+        ap.add_argument("--seeds", nargs="+", type=int, required=True)
+        ap.add_argument("--n", type=int, default=64)
+        ap.add_argument("--length", type=int, default=None)
+        ap.add_argument("--threads", type=int, default=1)
+        a = ap.parse_args(argv[1:])
+        torch.set_num_threads(a.threads)
+        trained_sweep(a.name or f"deep_trained_gpt_{a.recipe}", a.ckpt_dir, a.kinds, a.seeds, recipe=a.recipe,
+                      n=a.n, length=a.length, log=log)
+        return
     ap = argparse.ArgumentParser(description="Stored empirical-NTK condition numbers of the deep models")
     ap.add_argument("name")
     ap.add_argument("--family", required=True, choices=FAMILIES)
-    ap.add_argument("--kinds", nargs="+", default=["relu", "reglu", "gelu", "geglu", "silu", "swiglu"])
+    ap.add_argument("--kinds", nargs="+", default=kinds6)
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--settings", required=True, help="model settings as JSON")
     ap.add_argument("--n", type=int, required=True)
@@ -217,8 +452,7 @@ def _main(argv=None) -> None:
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     sweep(a.name, a.family, a.kinds, a.seeds, json.loads(a.settings), a.n, length=a.length,
-          dtype=getattr(torch, a.dtype), log=lambda s: print(s, file=sys.stderr, flush=True),
-          text_probes=a.text_probes)
+          dtype=getattr(torch, a.dtype), log=log, text_probes=a.text_probes)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,17 @@
 """A GPT with the GPT-2 architecture (nanoGPT-shaped): learned positions, pre-LN, causal attention, tied embeddings.
 
-The FFN kind is a config field; ``ffn="gelu"`` is GPT-2 itself. GPT-2 initialisation: weights
-``N(0, 0.02²)``, the residual projections ``N(0, (0.02/√(2·n_layer))²)``, zero biases (``init_std``
-replaces 0.02).
+The FFN kind is a config field; ``ffn="gelu"`` is GPT-2 itself. ``init="gpt2"`` (default) is GPT-2's
+initialisation: weights ``N(0, 0.02²)``, the residual projections ``N(0, (0.02/√(2·n_layer))²)``, zero
+biases (``init_std`` replaces 0.02). ``init="lecun"`` (``N(0, 1/fan_in)``) and ``init="xavier"`` (Xavier
+normal, ``N(0, 2/(fan_in+fan_out))``, the variance of ``torch.nn.init.xavier_uniform_``) replace it for
+every Linear layer of the blocks (attention and FFN, residual projections unscaled), with zero biases;
+the token table (tied with the output head) and the position table keep ``N(0, init_std²)`` in all three.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -16,7 +19,9 @@ from torch.nn import functional as F
 
 from .transformer import Block
 
-__all__ = ["GPTConfig", "GPT"]
+__all__ = ["GPTConfig", "GPT", "GPT_INITS"]
+
+GPT_INITS = ("gpt2", "lecun", "xavier")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,13 @@ class GPTConfig:
     ffn: str = "gelu"
     ffn_hidden: int | None = None  # default 4·n_embd (GLU kinds: ⅔ of it)
     init_std: float = 0.02  # GPT-2's weight std (residual projections: init_std/√(2·n_layer))
+    # "gpt2", "lecun" or "xavier" (module docstring); out of the repr, so that checkpoint fingerprints
+    # made before this field existed still match (the initial weights are fingerprinted anyway)
+    init: str = field(default="gpt2", repr=False)
+
+    def __post_init__(self):
+        if self.init not in GPT_INITS:
+            raise ValueError(f"unknown init {self.init!r}; expected one of {GPT_INITS}")
 
 
 class GPT(nn.Module):
@@ -60,6 +72,10 @@ class GPT(nn.Module):
             for name, mod in self.named_modules():
                 if isinstance(mod, (nn.Linear, nn.Embedding)) and mod is not self.lm_head:
                     std = resid if name.endswith(("attn.proj", "mlp.fc2")) else std0
+                    if isinstance(mod, nn.Linear) and self.config.init != "gpt2":
+                        fan_out, fan_in = mod.weight.shape
+                        std = (1 / math.sqrt(fan_in) if self.config.init == "lecun"
+                               else math.sqrt(2 / (fan_in + fan_out)))
                     mod.weight.copy_(torch.randn(mod.weight.shape, generator=gen) * std)
                     if getattr(mod, "bias", None) is not None:
                         mod.bias.zero_()

@@ -292,6 +292,18 @@ CASES = [
     Case("ntk.structured_ntk: NaN input", lambda: ntk.structured_ntk(deep.build("vit", "relu", VIT),
                                                                      torch.full((2, 1, 8, 8), float("nan"))), "NaN|finite"),
     Case("vit.LAYOUTS: unknown layout", lambda: vit.ViTConfig(**{**VIT, "layout": "x"}), "unknown layout"),
+    Case("deep.model_kappas: unknown family", lambda: deep.model_kappas(
+        "cnn", deep.build("vit", "relu", VIT), deep.probe_inputs("vit", 2, VIT)), "unknown model family"),
+    Case("deep.sweep_grid: no points", lambda: deep.sweep_grid("x", {}, ["relu"], [0]), "points"),
+    Case("deep.stored_grid: absent", lambda: deep.stored_grid("deep_no_such_grid"), "", lambda r: r is None),
+    Case("deep.SIGN_GRIDS: every point has a valid config", lambda: [
+        (vit.ViTConfig if p["family"] == "vit" else gpt.GPTConfig)(**p["settings"])
+        for g in deep.SIGN_GRIDS.values() for p in g.values()], "", lambda r: len(r) > 20),
+    Case("deep.trained_gpt_kappas: no checkpoint", lambda: deep.trained_gpt_kappas(
+        "/nonexistent/gpt.pt", "relu", 0, CORPUS.val), "no checkpoint"),
+    Case("deep.trained_sweep: no checkpoints, nothing stored", lambda: deep.trained_sweep(
+        "deep_no_such_trained", "/nonexistent", ["relu"], [0]), "", lambda r: r["kernels"] == {}),
+    Case("gpt.GPTConfig: init outside gpt.GPT_INITS", lambda: _gpt(init="he"), "unknown init"),
     Case("deep.build: unknown family", lambda: deep.build("cnn", "relu", {}), "unknown model family"),
     Case("deep.build: unknown kind", lambda: deep.build("vit", "nope", VIT), "unknown model kind"),
     Case("deep.build: bad patch", lambda: deep.build("vit", "relu", {**VIT, "patch_size": 3}), "patch_size"),

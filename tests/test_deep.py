@@ -152,6 +152,124 @@ def test_gpt_init_std_option():
     torch.testing.assert_close(big.h[0].attn.proj.weight, 5 * base.h[0].attn.proj.weight)
 
 
+@pytest.mark.parametrize("scheme", ["lecun", "xavier"])
+def test_gpt_init_schemes(scheme):
+    cfg = dict(n_layer=2, n_head=4, n_embd=128, block_size=8, vocab_size=65)
+    base, g = GPT(GPTConfig(**cfg), seed=0), GPT(GPTConfig(**cfg, init=scheme), seed=0)
+    fc1, proj = g.h[1].mlp.fc1.weight, g.h[0].attn.proj.weight  # (512, 128), (128, 128)
+    want = (1 / 128**0.5, 1 / 128**0.5) if scheme == "lecun" else ((2 / 640) ** 0.5, (2 / 256) ** 0.5)
+    assert abs(fc1.std().item() / want[0] - 1) < 0.02 and abs(proj.std().item() / want[1] - 1) < 0.03
+    assert g.h[0].mlp.fc1.bias.abs().max() == 0
+    torch.testing.assert_close(g.wte.weight, base.wte.weight)  # embeddings keep N(0, init_std²)
+    torch.testing.assert_close(g.wpe.weight, base.wpe.weight)
+    assert g.lm_head.weight is g.wte.weight
+    # the default is GPT-2's initialisation, and the repr (part of checkpoint fingerprints) is unchanged
+    assert "init=" not in repr(GPTConfig(**cfg, init=scheme)) and GPTConfig().init == "gpt2"
+    with pytest.raises(ValueError, match="unknown init"):
+        GPTConfig(init="he")
+
+
+def test_sweep_grid_stores_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    points = {"a": dict(family="vit", factor="f", x=1, settings=SMALL["vit"], n=4, length=None, probes="gaussian"),
+              "b": dict(family="gpt", factor="f", x=2, settings=SMALL["gpt"], n=4, length=6, probes="random")}
+    calls = []
+    real = deep.ntk_kappas
+    monkeypatch.setattr(deep, "ntk_kappas", lambda *a, **k: calls.append(a) or real(*a, **k))
+    deep.sweep_grid("g", points, ["relu", "reglu"], [0, 1])
+    assert len(calls) == 8
+    got = deep.stored_grid("g")
+    assert set(got) == {"a", "b"} and got["a"][0] == points["a"]
+    assert [len(v) for v in got["b"][1].values()] == [2, 2]
+    ref = real("gpt", "reglu", SMALL["gpt"], 4, 1, length=6)
+    assert got["b"][1]["reglu"][1]["kappa_full"] == pytest.approx(ref["kappa_full"], rel=1e-12)
+    assert deep.pair_ratios(got["a"][1], "relu", "reglu").shape == (2,)
+    deep.sweep_grid("g", points, ["relu", "reglu"], [0, 1, 2])  # resume: only the new seed
+    assert len(calls) == 12
+    changed = dict(points, b=dict(points["b"], n=5))
+    deep.sweep_grid("g", changed, ["relu", "reglu"], [0, 1, 2])  # a changed point is recomputed
+    assert len(calls) == 18 and deep.stored_grid("g")["b"][0]["n"] == 5
+    assert deep.stored_grid("absent") is None
+    with pytest.raises(ValueError, match="points"):
+        deep.sweep_grid("g", {}, ["relu"], [0])
+
+
+def test_sign_grids_are_well_formed():
+    for name, points in deep.SIGN_GRIDS.items():
+        assert name.startswith("deep_sign_") and points
+        for pt in points.values():
+            assert pt["family"] in ("vit", "gpt") and pt["n"] >= 16
+            if pt["family"] == "vit":
+                ViTConfig(**pt["settings"])
+            else:
+                assert GPTConfig(**pt["settings"]).block_size >= pt["length"]
+    inits = {pt["x"] for pt in deep.SIGN_GRIDS["deep_sign_init"].values()}
+    assert inits == {"lecun", "official", "gpt2", "xavier"}
+
+
+def _tiny_checkpoint(tmp_path, monkeypatch, kind, seed, iters, stop_at=None):
+    """A GPT of a tiny recipe trained on tiny-shakespeare for a few iterations, checkpointed."""
+    from glu_lib import runs, text
+    from glu_lib.train import train
+
+    recipe = dict(model=dict(n_layer=1, n_head=2, n_embd=16, block_size=8, dropout=0.0), batch_size=4,
+                  train=dict(max_iters=iters, lr=1e-2, min_lr=1e-3, warmup_iters=1, eval_interval=iters,
+                             eval_iters=1, ckpt_interval=0))
+    monkeypatch.setitem(runs.GPT_RECIPES, "tiny", recipe)
+    corpus = text.char_corpus(text.read_text())
+    mcfg, tcfg, batch = runs.gpt_recipe("tiny", kind, corpus.vocab_size, seed)
+    path = tmp_path / f"gpt_tiny_{kind}_seed{seed}.pt"
+    train(GPT(mcfg, seed=seed), tcfg, text.batch_fn(corpus, mcfg.block_size, batch), text.lm_loss,
+          ckpt_path=path, stop_at=stop_at)
+    return path, corpus
+
+
+def test_trained_gpt_kappas_from_a_checkpoint(tmp_path, monkeypatch):
+    path, corpus = _tiny_checkpoint(tmp_path, monkeypatch, "geglu", 3, iters=5)
+    r = deep.trained_gpt_kappas(path, "geglu", 3, corpus.val, recipe="tiny", n=6)
+    assert r["iter"] == 5 and np.isfinite(r["val_loss"])
+    settings = dict(n_layer=1, n_head=2, n_embd=16, block_size=8, vocab_size=65, dropout=0.0)
+    ref = deep.ntk_kappas("gpt", "geglu", settings, 6, 3, tokens=corpus.val)  # same init, same probes
+    for key in ("kappa_full", "kappa_ffn", "lmax_full"):
+        assert r["init"][key] == pytest.approx(ref[key], rel=1e-10)
+    assert r["trained"]["kappa_full"] != pytest.approx(r["init"]["kappa_full"], rel=1e-3)
+    assert r["trained"]["params"] == r["init"]["params"]
+    with pytest.raises(ValueError, match="training configuration"):  # another seed than the run's
+        deep.trained_gpt_kappas(path, "geglu", 4, corpus.val, recipe="tiny", n=6)
+    with pytest.raises(ValueError, match="model differ"):  # another kind (same weights for geglu and swiglu)
+        deep.trained_gpt_kappas(path, "swiglu", 3, corpus.val, recipe="tiny", n=6)
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        deep.trained_gpt_kappas(tmp_path / "none.pt", "geglu", 3, corpus.val, recipe="tiny")
+
+
+def test_trained_gpt_kappas_refuses_an_unfinished_run(tmp_path, monkeypatch):
+    path, corpus = _tiny_checkpoint(tmp_path, monkeypatch, "gelu", 0, iters=6, stop_at=2)
+    with pytest.raises(ValueError, match="iteration 2, not the recipe's last"):
+        deep.trained_gpt_kappas(path, "gelu", 0, corpus.val, recipe="tiny", n=4)
+    r = deep.trained_gpt_kappas(path, "gelu", 0, corpus.val, recipe="tiny", n=4, require_complete=False)
+    assert r["iter"] == 2
+
+
+def test_trained_sweep_cli_stores_and_resumes(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path / "results"))
+    _tiny_checkpoint(tmp_path, monkeypatch, "relu", 2, iters=4)
+    _tiny_checkpoint(tmp_path, monkeypatch, "reglu", 2, iters=4)
+    argv = ["trained", "--ckpt-dir", str(tmp_path), "--recipe", "tiny", "--kinds", "relu", "reglu", "gelu",
+            "--seeds", "2", "--n", "5"]
+    deep._main(argv)
+    err = capsys.readouterr().err
+    assert "gelu/2: skipped (no checkpoint" in err and "relu/2: kappa init" in err
+    from glu_lib.results import load_result
+
+    res = load_result("deep_trained_gpt_tiny")
+    assert set(res["data"]["kernels"]) == {"relu/2", "reglu/2"}
+    assert res["data"]["spec"]["n"] == 5 and res["data"]["kernels"]["reglu/2"]["iter"] == 4
+    calls = []
+    monkeypatch.setattr(deep, "trained_gpt_kappas", lambda *a, **k: calls.append(a))
+    deep._main(argv[:-5] + ["--seeds", "2", "--n", "5"])  # gelu dropped: all stored, nothing recomputed
+    assert calls == []
+
+
 def test_text_probe_tokens_and_sweep(tmp_path, monkeypatch):
     from glu_lib import text
 
