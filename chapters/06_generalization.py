@@ -281,6 +281,11 @@ def show_opt(cmp):
 
 optim = optimiser_comparisons(stored, gate, ALL_PAIRS)
 show_opt(optim)
+further = {}
+for fam in sorted({f for f, _ in optim}):
+    rs = [r for (f, _), (_, r) in optim.items() if f == fam]
+    further[fam] = (sum(r > 1 for r in rs), len(rs))
+    print(f"{fam}: further than the gate for {further[fam][0]} of {len(rs)} kinds")
 
 # %% [markdown]
 # ## A live slice
@@ -405,20 +410,26 @@ print(f"true null rejected: paper's test in its design {paper_level:.2f}, "
 # On the stored runs, every 95 % interval of the gap difference at matched training loss
 # contains zero, as the paper says; but each interval is wide: a single comparison detects
 # (with 80 % power) only differences of up to the printed multiple of the gap itself. Taken
-# together the comparisons say more: the differences all point the same way (GLU slightly
-# *larger* gap at the same training loss; sign test above), and their inverse-variance
-# pooled mean is positive with an interval that excludes zero, though small (the fraction
-# of the gap printed above; the most precise comparison dominates the pooled mean). Both treat the comparisons as independent, which they are only roughly (pairs of one
-# family share seeds and data order). So the gate does not shrink the gap; if anything it
-# widens it a little, and "nearly the same gap" holds only in that sense. Where the run-level energy test rejects (the Mixer with AdamW, the
-# GPT with the three pairs as strata), the clouds differ because the GLU runs reach lower
-# training losses, not because of the gap at a given loss; that is why the matched-loss
-# comparison is the one that addresses the claim. The optimiser comparison depends on the
-# family: for the GPT and the ViT the switch from SGD to AdamW moves the cloud several times
-# as far as the gate (the ratios printed above), as in the paper; for the Mixer on MNIST-5k
-# (with an SGD learning rate that trains about as fast as AdamW) it moves it about as far as
-# the gate or less. The live slice is too short and too
-# small (2 runs per side) for its tests to reject anything; it checks that the pipeline runs.
+# together the comparisons say more: most differences point the same way (GLU slightly
+# *larger* gap at the same training loss; the count and the sign test are printed above),
+# and their inverse-variance pooled mean is positive with an interval that excludes zero,
+# though small (the fraction of the gap printed above; the most precise comparisons
+# dominate the pooled mean). Both treat the comparisons as independent, which they are only
+# roughly (pairs of one family share seeds and data order). So the gate does not shrink the
+# gap; if anything it widens it a little, and "nearly the same gap" holds only in that
+# sense.
+#
+# Where the run-level energy test rejects (most GPT comparisons, the Mixer with AdamW, one
+# ViT pair with SGD), the clouds differ because the two kinds reach different training
+# losses (the final $L_S$ listed above: lower for GLU with AdamW, higher for GLU with SGD on
+# the GPT), not because of the gap at a given loss; that is why the matched-loss comparison
+# is the one that addresses the claim. The optimiser comparison depends on the family: for
+# the ViT the switch from SGD to AdamW moves the cloud several times as far as the gate for
+# every kind, as in the paper; for the GPT for most kinds (the counts per family are
+# printed above); for the Mixer on MNIST-5k (with an SGD learning rate that trains about as
+# fast as AdamW) it moves it about as far as the gate or less. The live slice is too short
+# and too small (2 runs per side) for its tests to reject anything; it checks that the
+# pipeline runs.
 
 # %%
 assert run_level <= 0.1 and paper_level >= 0.3, (run_level, paper_level)
@@ -427,10 +438,12 @@ assert p_swap_paper > 0.5 and p_swap_2d < 0.01
 # stored runs (identical at both scales)
 assert sg["n"] >= 5 and sg["inside"] == sg["n"], "a stored interval excludes 0"
 assert 0.5 <= sg["rel"] <= 5, sg  # it cannot detect differences below ~half the gap
-assert sg["positive"] >= sg["n"] - 2 and sg["sign_p"] < 0.05, sg
+assert 2 * sg["positive"] > sg["n"] and sg["sign_p"] < 0.05, sg
 assert sg["pooled"][1] > 0 and sg["pooled_rel"] <= 0.5, sg  # GLU gap a bit larger
 assert stored_p < 0.05 and strata, "no stored comparison rejects"
 assert sr[2] >= 1 and sr[2] < sr[3], sr  # above 1 for some families, not all
+assert further["vit"][0] == further["vit"][1] and 2 * further["gpt"][0] > further["gpt"][1]
+assert 2 * further["mixer"][0] <= further["mixer"][1], further
 if P.scale == "smoke":
     assert lg["inside"] == lg["n"] and live_p >= 1 / 3 - 1e-9
 
