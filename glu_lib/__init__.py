@@ -7,4 +7,4 @@ Modules: :mod:`~glu_lib.kinds` (the FFN kinds), :mod:`~glu_lib.models` (two-laye
 :mod:`~glu_lib.notebook`.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -353,7 +353,7 @@ def random_resized_crop(images: torch.Tensor, generator: torch.Generator, size, 
     rectangle of area fraction uniform in ``scale`` and aspect ratio w/h log-uniform in ``ratio`` (side
     lengths rounded; up to 10 draws until it fits, else the central crop of the nearest allowed ratio),
     placed uniformly, resized to ``size`` (an int or (height, width)) by bilinear interpolation
-    (half-pixel centres, no antialiasing). Returns floats in [0, 1] (N, C, *size)."""
+    (half-pixel centres, no antialiasing). Returns floats in [0, 1] of shape ``(N, C, *size)``."""
     x = _unit_float(images)
     if isinstance(size, numbers.Integral) and not isinstance(size, bool):
         size = (size, size)
@@ -451,7 +451,7 @@ def color_jitter(images: torch.Tensor, generator: torch.Generator, brightness=0.
                  saturation=0.0, hue=0.0) -> torch.Tensor:
     """torchvision's ``ColorJitter(brightness, contrast, saturation, hue)`` on a batch of RGB (or one-channel)
     images, each image independently: factors uniform in [max(0, 1 − b), 1 + b] (or a given (lo, hi)) for
-    brightness, contrast and saturation, a hue shift uniform in [−hue, hue] (|hue| <= ½, in turns), the four
+    brightness, contrast and saturation, a hue shift uniform in [−hue, hue] (``abs(hue) <= 0.5``, in turns), the four
     operations applied in a random order per image (the tensor formulas of torchvision: brightness scales,
     contrast blends with the mean gray, saturation with the gray image, hue shifts H in HSV; results
     clipped to [0, 1]). Zero arguments are the identity. Returns floats in [0, 1]."""
