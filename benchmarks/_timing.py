@@ -18,6 +18,18 @@ def bench(fn, repeats: int):
     return result, times
 
 
+def gemm_rate() -> float:
+    """float64 GEMM rate (flop/s) of 1024 × 1024 products on torch's current threads."""
+    import torch
+
+    A = torch.randn(1024, 1024, dtype=torch.float64)
+    A @ A
+    t = time.perf_counter()
+    for _ in range(4):
+        A @ A
+    return 4 * 2 * 1024**3 / (time.perf_counter() - t)
+
+
 def rel_err(A: np.ndarray, B: np.ndarray) -> float:
     """``max|A − B| / max|B|``."""
     return float(np.max(np.abs(A - B)) / np.max(np.abs(B)))

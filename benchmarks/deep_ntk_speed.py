@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _timing import gemm_rate  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 METHODS = ("structured", "blocked", "full")
 GOAL_SPEEDUP, GOAL_BOUND, GOAL_MEMORY_MB = 20.0, 2.0, 2048.0
 
@@ -42,18 +44,6 @@ def settings(dim: int, image: int, layout: str) -> dict:
     if layout == "official":
         s.update(layout="official", init="official")
     return s
-
-
-def gemm_rate() -> float:
-    """float64 GEMM rate (flop/s) of 1024 × 1024 products on the current threads."""
-    import torch
-
-    A = torch.randn(1024, 1024, dtype=torch.float64)
-    A @ A
-    t = time.perf_counter()
-    for _ in range(4):
-        A @ A
-    return 4 * 2 * 1024**3 / (time.perf_counter() - t)
 
 
 def structured_flops(model, X) -> dict:

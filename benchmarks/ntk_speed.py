@@ -73,7 +73,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from _timing import bench, rel_err, write_record  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _timing import bench, gemm_rate, rel_err, write_record  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 from glu_lib.models import two_layer
 from glu_lib.ntk import generic_ntk, two_layer_ntk
 
@@ -108,16 +108,6 @@ def neural_tangents(model, X: torch.Tensor, site: str, impls, repeats: int):
             versions = f"jax {r['jax']}, neural-tangents {r['neural_tangents']}"
             res[impl] = (r["times"][str(impl)], np.load(Path(tmp) / f"nt_{impl}.npy"))
     return res, versions
-
-
-def gemm_rate() -> float:
-    """float64 GEMM rate (flop/s) of 1024 × 1024 products on torch's current threads."""
-    A = torch.randn(1024, 1024, dtype=torch.float64)
-    A @ A
-    t = time.perf_counter()
-    for _ in range(4):
-        A @ A
-    return 4 * 2 * 1024**3 / (time.perf_counter() - t)
 
 
 def structured_flops(model, n: int) -> float:
