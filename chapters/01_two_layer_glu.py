@@ -204,8 +204,9 @@ live = {"gauss": ratios(gauss), "mnist": ratios(mnist)}
 cross = {"gauss": crossings(gauss), "mnist": crossings(mnist)}
 for task in live:
     for p, c in cross[task].items():
-        print(f"{task:5s} {p:11s}: non-GLU led: {c['non_glu_led']}; crossings (epoch) "
-              f"{c['crossings']}; GLU ahead at the end: {c['glu_ahead_at_end']}")
+        print(f"{task:5s} {p:11s}: non-GLU led: {c['non_glu_led']}; "
+              f"crossings (epoch) {c['crossings']};\n"
+              f"{'':19s}GLU ahead at the end: {c['glu_ahead_at_end']}")
 assert all(r > 1 for r in live["gauss"].values()), live
 if P.scale == "smoke":  # at the paper's MNIST setting ReLU ends lower: see below
     assert all(r > 1 for r in live["mnist"].values()), live
@@ -251,7 +252,7 @@ if full is not None:
     full_ratio = {task: ratios(runs) for task, runs in full.items()}
     full_cross = {task: crossings(runs) for task, runs in full.items()}
     for task in full:
-        print(f"full {task}: final-loss ratio non-GLU/GLU "
+        print(f"full {task}: final-loss ratio non-GLU/GLU\n  "
               + ", ".join(f"{p} {sig(r)}" for p, r in full_ratio[task].items()))
         for p, c in full_cross[task].items():
             print(f"  {p:11s}: crossings (epoch) {c['crossings']}; "

@@ -130,8 +130,8 @@ for kind in ("relu", "reglu"):
     exact = dynamics.kernel_loss_curve(K, Yc, eta, 200, cov=S)
     mc = dynamics.linearised_gd(K, Yc, eta, 200, f0=f0)
     err0, err_mc = np.max(np.abs(gd_0 / exact_0 - 1)), np.max(np.abs(mc / exact - 1))
-    print(f"{kind:5s} n={P.check_n}: f0=0 max rel. difference < 1e-9: {err0 < 1e-9}; "
-          f"random f0 ({P.check_draws} draws) within 10%: {err_mc < 0.1}")
+    print(f"{kind:5s} n={P.check_n}: f0=0 max rel. difference < 1e-9: {err0 < 1e-9};\n"
+          f"      random f0 ({P.check_draws} draws) within 10%: {err_mc < 0.1}")
     assert err0 < 1e-9 and err_mc < 0.1
 
 # %% [markdown]
@@ -233,7 +233,7 @@ print(f"cells with more than one crossing: {len(multi)}, at most {most} crossing
 ex = [r for r in at if r["teacher"] == "noise" and r["n"] == 300 and r["d"] == 5]
 for r in ex:
     print(f"  e.g. noise target, n=300, d=5, seed {r['seed']}: crossings at "
-          f"{r['crossings']}, ReGLU ahead at the end: {r['glu_ahead_at_end']}")
+          f"{r['crossings']},\n    ReGLU ahead at the end: {r['glu_ahead_at_end']}")
 
 # %% [markdown]
 # Crossing back is common at small $d$: there the curves swap the lead several times and ReLU ends
@@ -318,7 +318,7 @@ else:  # n up to 500: one boundary for every n
 lr_max = {kind: dynamics.mse_lr(2 / ev[-1], P.n)
           for kind, ev in (("relu", lam), ("reglu", lam_glu))}
 print(f"largest stable lr (n={P.n}, width {P.width}): ReLU {sig(lr_max['relu'])} "
-      f"(2*pi/m = {sig(2 * np.pi / P.width)}), ReGLU {sig(lr_max['reglu'])}, "
+      f"(2*pi/m = {sig(2 * np.pi / P.width)}),\n  ReGLU {sig(lr_max['reglu'])}, "
       f"ratio {sig(lr_max['reglu'] / lr_max['relu'])}")
 for lr in P.lrs:
     print(f"  paper lr {lr}: {sig(lr / lr_max['relu'])} of ReLU's limit, "
@@ -526,7 +526,7 @@ if stored is not None:
 if stored is not None:
     prov = stored["provenance"]
     wall = stored["data"]["sgd_wall_s"] / 60
-    print(f"stored full run: {prov['date'][:10]}, {prov['device']}, torch "
+    print(f"stored full run: {prov['date'][:10]}, {prov['device']},\n  torch "
           f"{prov['torch']}; SGD training {sig(wall, 2)} min")
 for name, r in runs.items():
     kr = r["kernel"]

@@ -144,8 +144,8 @@ def ratio_line(family, res, a, b):
     full, ffn = deep.pair_ratios(res, a, b), deep.pair_ratios(res, a, b, "kappa_ffn")
     wins_full, wins_ffn = int((full > 1).sum()), int((ffn > 1).sum())
     return (
-        f"{family:5s} {a}/{b}: all params {span(full)} (GLU lower {wins_full}/"
-        f"{len(full)}), FFN only {span(ffn)} ({wins_ffn}/{len(ffn)})"
+        f"{family:5s} {a}/{b}: all {span(full)} ({wins_full}/{len(full)} GLU lower), "
+        f"FFN {span(ffn)} ({wins_ffn}/{len(ffn)})"
     )
 
 
@@ -181,9 +181,13 @@ def wins(res, key="kappa_full"):
     }
 
 
+def show_wins(w):
+    return ", ".join(f"{p} {v}" for p, v in w.items())
+
+
 for family in FAMILIES:
-    print(f"{family:5s} seeds with GLU lower: all params {wins(live[family])}")
-    print(f"{'':5s} FFN only {wins(live[family], 'kappa_ffn')}")
+    print(f"{family:5s} seeds with GLU lower: all {show_wins(wins(live[family]))}")
+    print(f"{'':27s}FFN {show_wins(wins(live[family], 'kappa_ffn'))}")
 assert all(v == P.seeds for v in wins(live["mixer"]).values())
 assert all(v == P.seeds for v in wins(live["mixer"], "kappa_ffn").values())
 assert all(v == P.seeds for v in wins(live["vit"], "kappa_ffn").values())
@@ -217,7 +221,7 @@ for family, v in stored.items():
     spec, res = v
     n_seeds = " ".join(f"{k}:{len(e)}" for k, e in res.items())
     print(
-        f"{family:5s} n={spec['n']} {spec['dtype']}; seeds {n_seeds}; "
+        f"{family:5s} n={spec['n']} {spec['dtype']}; seeds {n_seeds};\n      "
         f"params {res[next(iter(res))][0]['params']}"
     )
     for a, b in PAIRS:
@@ -311,8 +315,9 @@ for std in P.gpt_stds:
 
 # %%
 lo, hi = P.gpt_stds
-print(f"FFN only, seeds with GLU lower: std {lo} {wins(scaled[lo], 'kappa_ffn')}")
-print(f"                                std {hi} {wins(scaled[hi], 'kappa_ffn')}")
+print(f"FFN only, seeds with GLU lower: std {lo}: "
+      f"{show_wins(wins(scaled[lo], 'kappa_ffn'))}")
+print(f"{'':31s}std {hi}: {show_wins(wins(scaled[hi], 'kappa_ffn'))}")
 assert sum(wins(scaled[lo], "kappa_ffn").values()) == 0
 assert sum(wins(scaled[hi], "kappa_ffn").values()) > sum(
     wins(scaled[lo], "kappa_ffn").values()
@@ -341,7 +346,7 @@ width_ratio = {
 }
 for d, rr in width_ratio.items():
     print(
-        f"width {d}: "
+        f"width {d}:\n  "
         + "; ".join(
             f"{a}/{b} {sig(rr[(a, b, 'kappa_full')][0])} "
             f"(FFN {sig(rr[(a, b, 'kappa_ffn')][0])})"
@@ -367,7 +372,8 @@ if p32 and p64:
         if k in p64[1]
     }
     print("float32 vs float64, relative change of κ:")
-    print(" ", ", ".join(f"{k} {sig(v)}" for k, v in shift.items()))
+    print(textwrap.fill(", ".join(f"{k} {sig(v)}" for k, v in shift.items()), 80,
+                        initial_indent="  ", subsequent_indent="  "))
 
 # %% [markdown]
 # What does move it in the ViT is the share of the FFN in the kernel. With an MLP as narrow as the

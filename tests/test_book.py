@@ -98,6 +98,23 @@ def test_notebook_is_executed_without_errors(stem):
 
 
 @pytest.mark.parametrize("stem", PAIRED)
+def test_code_and_printed_lines_fit_the_column(stem):
+    """Code and printed lines are at most 88 characters: the column of the book and of Colab."""
+    long = []
+    for i, c in enumerate(_notebook(stem).cells):
+        if c.cell_type != "code":
+            continue
+        texts = [("code", c.source)] + [
+            ("output", out.get("text") or out.get("data", {}).get("text/plain", ""))
+            for out in c.get("outputs", [])
+            if out.get("output_type") == "stream" or "text/html" not in out.get("data", {})
+        ]
+        long += [(i, kind, line[:40]) for kind, text in texts for line in text.splitlines()
+                 if len(line) > 88 and not line.startswith("<IPython")]
+    assert not long, f"chapters/{stem}.ipynb has lines over 88 characters: {long}"
+
+
+@pytest.mark.parametrize("stem", PAIRED)
 def test_notebook_has_one_parameters_cell(stem):
     notebook = _notebook(stem)
     tagged = [i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])]
