@@ -7,6 +7,8 @@ at the last position (a fixed linear readout of its last hidden state).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -120,17 +122,24 @@ def ntk_kappas(family: str, kind: str, settings: dict, n: int, seed: int, *, tok
 def text_probe_tokens(settings: dict) -> np.ndarray:
     """Token ids of the validation split (last 10 %) of tiny-shakespeare for the GPT of ``settings``:
     GPT-2's byte pairs for GPT-2's vocabulary (50,257), characters for the character vocabulary."""
+    return _text_tokens(settings.get("vocab_size"))
+
+
+@functools.lru_cache(maxsize=4)
+def _text_tokens(vocab) -> np.ndarray:
     from . import text
 
     corpus = text.char_corpus(text.read_text())
-    vocab = settings.get("vocab_size", corpus.vocab_size)
-    if vocab == corpus.vocab_size:
-        return corpus.val
-    if vocab == 50257:
+    if vocab is None or vocab == corpus.vocab_size:
+        out = corpus.val.copy()
+    elif vocab == 50257:
         raw = text.read_text()
-        return text.gpt2_tokens(raw[int(len(raw) * 0.9):])
-    raise ValueError(f"no text tokenizer for vocab_size {vocab}: expected {corpus.vocab_size} "
-                     "(characters) or 50257 (GPT-2)")
+        out = text.gpt2_tokens(raw[int(len(raw) * 0.9):])
+    else:
+        raise ValueError(f"no text tokenizer for vocab_size {vocab}: expected {corpus.vocab_size} "
+                         "(characters) or 50257 (GPT-2)")
+    out.flags.writeable = False  # shared by every caller (cached)
+    return out
 
 
 def sweep(name: str, family: str, kinds, seeds, settings: dict, n: int, *, length=None, dtype=None,
@@ -228,18 +237,13 @@ def sweep_grid(name: str, points: dict, kinds, seeds, *, dtype=None, log=None) -
             if old["data"]["points"].get(label) == pt:
                 data["kernels"][label] = old["data"]["kernels"].get(label, {})
     data["points"] = {label: dict(pt) for label, pt in points.items()}
-    corpus = None
     todo = [(label, k, s) for s in seeds for label in points for k in kinds
             if f"{k}/{s}" not in data["kernels"].setdefault(label, {})]
     for i, (label, k, s) in enumerate(todo):
         pt = points[label]
         tokens = None
         if pt["family"] == "gpt" and pt.get("probes", "").startswith("tiny-shakespeare"):
-            if corpus is None:
-                from . import text
-
-                corpus = text.char_corpus(text.read_text())
-            tokens = corpus.val
+            tokens = text_probe_tokens(pt["settings"])
         t = time.perf_counter()
         r = ntk_kappas(pt["family"], k, pt["settings"], pt["n"], s, tokens=tokens, length=pt["length"], dtype=dtype)
         r["seconds"] = round(time.perf_counter() - t, 2)
