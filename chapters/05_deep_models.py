@@ -28,10 +28,9 @@
 # one batched forward and backward, and the Gram block of every layer from its inputs and output
 # gradients (the "structured derivatives" idea of neural-tangents {cite}`novak2020neural,novak2022fast`), equal to
 # the per-sample-Jacobian Gram to $10^{-10}$ in the tests and fast enough that the paper's own setting
-# runs on a CPU. Measured by `benchmarks/deep_ntk_speed.py` on one core (official ViT, float64,
-# 64 probes, 65 tokens; results in `benchmarks/results/`): 15 s at width 1024, 6.9× faster than
-# blocked per-sample Jacobians and 1.6× its own flop count at the machine's GEMM rate; 33 s and a
-# peak of 1.99 GiB at width 2048. At the default (smoke) scale the paper's setting is run **live in miniature**: 32×32
+# runs on a CPU. Its speed against blocked per-sample Jacobians and against its own flop count,
+# and its peak memory, are measured by `benchmarks/deep_ntk_speed.py` (stored outputs and what
+# they show: `benchmarks/results/README.md`). At the default (smoke) scale the paper's setting is run **live in miniature**: 32×32
 # Gaussian images, a ViT of width 64 (65 tokens) with an MLP width of 256 (4× the width), a Mixer of
 # width 64 (patch 8: 16 tokens), the GPT of the smoke training recipe, 32 probes, 4 seeds. The paper's setting itself (the
 # official ViT: width 4096, depth 4, heads of 64 features, MLP 256, 64 probes; the official Mixer
@@ -204,8 +203,8 @@ assert sum(wins(live["vit"]).values()) >= 2 * P.seeds
 # `python -m glu_lib.deep deep_fig3_vit --family vit --settings '<json>' --n 64 --seeds 0 1 2 3`.
 # GPT-2 small (12 layers, 12 heads, width 768, context 1024, vocabulary 50257, 124M parameters, tied
 # embeddings, GPT-2 initialisation) was run on 16 random token sequences of 16 tokens, and again on
-# windows of real text below. Each kernel took under two minutes on the shared CPU (the ViT at width
-# 4096: one to seven minutes, 25.7M parameters). All 4 seeds of every kind finished.
+# windows of real text below. The time each kernel took on the shared CPU is stored with it; the
+# cell prints the range.
 
 # %%
 stored = {
@@ -220,9 +219,11 @@ for family, v in stored.items():
         continue
     spec, res = v
     n_seeds = " ".join(f"{k}:{len(e)}" for k, e in res.items())
+    secs = [e["seconds"] for es in res.values() for e in es]
     print(
         f"{family:5s} n={spec['n']} {spec['dtype']}; seeds {n_seeds};\n      "
-        f"params {res[next(iter(res))][0]['params']}"
+        f"params {res[next(iter(res))][0]['params']}; "
+        f"{min(secs):.0f} to {max(secs):.0f} s a kernel"
     )
     for a, b in PAIRS:
         if deep.pair_ratios(res, a, b).size:
@@ -244,7 +245,7 @@ plt.show()
 # Random token ids are not text. GPT-2's tokenizer ships with `glu_lib` (its byte-pair vocabulary,
 # read by `tiktoken`; no download), so GPT-2 small was run again on windows of tiny-shakespeare's
 # validation split in GPT-2's tokens: 16 windows of 16 tokens (4 seeds, as above) and 32 windows of
-# 64 tokens (2 seeds; about three to five minutes a kernel on the shared CPU), with
+# 64 tokens (2 seeds), with
 # `python -m glu_lib.deep deep_fig3_gpt2_text --family gpt --settings '<json>' --n 16 --length 16
 # --seeds 0 1 2 3 --text-probes`.
 
@@ -258,7 +259,9 @@ for name in ("deep_fig3_gpt2", "deep_fig3_gpt2_text", "deep_fig3_gpt2_text64"):
     spec, res = v
     gpt2_text[name] = res
     probes = spec.get("probes", "random token ids")
-    print(f"GPT-2 small, {spec['n']} probes x {spec['length']} tokens, {probes}:")
+    secs = [e["seconds"] for es in res.values() for e in es]
+    print(f"GPT-2 small, {spec['n']} probes x {spec['length']} tokens, {probes}")
+    print(f"  ({min(secs):.0f} to {max(secs):.0f} s a kernel):")
     for a, b in PAIRS:
         print("   " + ratio_line("gpt", res, a, b))
 text_ratios = np.array([
