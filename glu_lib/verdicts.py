@@ -1,7 +1,10 @@
 """Verdict tables: what each chapter finds about the paper's claims, stored for the scorecard.
 
 Every chapter ends with :func:`verdict_table`, which takes the rows its cells computed, writes them to
-``results/verdicts/<chapter>.json`` and returns a Markdown table to display. The scorecard page reads
+``results/verdicts/<chapter>.json`` and returns a Markdown table to display. Two kinds of row are
+kept apart: :class:`Verdict` rows are claims *of the paper*, each checked once; :class:`Finding` rows
+are the book's own findings (sweeps, critiques, new results), shown in a second table "beyond the
+paper" and never counted as claims of the paper. The scorecard page reads
 those files, and a test checks that each stored notebook shows exactly the stored rows, so the
 scorecard cannot drift from the chapters.
 """
@@ -14,10 +17,23 @@ import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-__all__ = ["VERDICTS", "Verdict", "verdicts_dir", "verdict_table", "load_verdicts", "to_markdown"]
+__all__ = ["VERDICTS", "STATUSES", "Verdict", "Finding", "verdicts_dir", "verdict_table", "load_verdicts",
+           "load_findings", "to_markdown"]
 
-#: The allowed verdicts, from best to worst.
+#: The allowed verdicts on a claim of the paper, from best to worst.
 VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not tested")
+
+#: The allowed statuses of one of the book's own findings.
+STATUSES = ("holds", "holds in part", "does not hold", "not tested")
+
+
+def _check_texts(row) -> None:
+    for f in fields(row):
+        value = getattr(row, f.name)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{type(row).__name__}.{f.name} must be a non-empty string, got {value!r}")
+        if "|" in value or "\n" in value or "\r" in value:
+            raise ValueError(f"{type(row).__name__}.{f.name} must not contain '|' or a line break: {value!r}")
 
 
 @dataclass(frozen=True)
@@ -35,14 +51,30 @@ class Verdict:
     verdict: str
 
     def __post_init__(self):
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"Verdict.{f.name} must be a non-empty string, got {value!r}")
-            if "|" in value or "\n" in value:
-                raise ValueError(f"Verdict.{f.name} must not contain '|' or a line break: {value!r}")
+        _check_texts(self)
         if self.verdict not in VERDICTS:
             raise ValueError(f"Verdict.verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One of the book's own findings (not a claim of the paper): a sweep, a critique, a new result.
+
+    ``item`` says where it comes from (a section, a figure or a stored sweep of the book); ``smoke``
+    and ``full`` hold the key number at each scale, as for :class:`Verdict`; ``status`` is one of
+    :data:`STATUSES`.
+    """
+
+    finding: str
+    item: str
+    smoke: str
+    full: str
+    status: str
+
+    def __post_init__(self):
+        _check_texts(self)
+        if self.status not in STATUSES:
+            raise ValueError(f"Finding.status must be one of {STATUSES}, got {self.status!r}")
 
 
 def verdicts_dir() -> Path:
@@ -59,20 +91,37 @@ def _check_chapter(chapter: str) -> str:
 
 
 _HEADER = ("paper claim", "paper item", "smoke result", "full result", "verdict")
+_FINDINGS_HEADER = ("book finding", "where", "smoke result", "full result", "status")
+#: The line between the paper's table and the book's own table in :func:`to_markdown`.
+FINDINGS_TITLE = "**Beyond the paper.** The book's own findings (not counted as claims of the paper):"
 
 
-def to_markdown(rows: list[Verdict]) -> str:
-    """The rows as a Markdown table (the form the chapters display and the test compares)."""
+def _table(header, cells) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return lines
+
+
+def to_markdown(rows: list[Verdict], findings: list[Finding] = ()) -> str:
+    """The rows as a Markdown table (the form the chapters display and the test compares).
+
+    With ``findings``, a second table of the book's own findings follows, under :data:`FINDINGS_TITLE`.
+    """
     if not all(isinstance(r, Verdict) for r in rows):
         raise TypeError("to_markdown: rows must be Verdict objects")
-    lines = ["| " + " | ".join(_HEADER) + " |", "|" + "---|" * len(_HEADER)]
-    for r in rows:
-        lines.append(f"| {r.claim} | {r.paper_item} | {r.smoke} | {r.full} | **{r.verdict}** |")
+    if not all(isinstance(f, Finding) for f in findings):
+        raise TypeError("to_markdown: findings must be Finding objects")
+    lines = _table(_HEADER, [(r.claim, r.paper_item, r.smoke, r.full, f"**{r.verdict}**") for r in rows])
+    if findings:
+        lines += ["", FINDINGS_TITLE, ""]
+        lines += _table(_FINDINGS_HEADER,
+                        [(f.finding, f.item, f.smoke, f.full, f"**{f.status}**") for f in findings])
     return "\n".join(lines)
 
 
-def verdict_table(chapter: str, rows: list[Verdict], *, write: bool = True, directory: Path | None = None):
-    """Store ``rows`` as the verdicts of ``chapter`` and return them as a displayable Markdown table.
+def verdict_table(chapter: str, rows: list[Verdict], findings: list[Finding] = (), *, write: bool = True,
+                  directory: Path | None = None):
+    """Store ``rows`` (and ``findings``) of ``chapter`` and return them as displayable Markdown tables.
 
     ``write=False`` (e.g. when a chapter runs at full scale) only displays. The file is written
     atomically, so a reader never sees half of it.
@@ -80,29 +129,46 @@ def verdict_table(chapter: str, rows: list[Verdict], *, write: bool = True, dire
     from IPython.display import Markdown
 
     chapter = _check_chapter(chapter)
-    rows = list(rows)
+    rows, findings = list(rows), list(findings)
     if not rows or not all(isinstance(r, Verdict) for r in rows):
         raise ValueError("rows must be a non-empty list of Verdict")
+    if not all(isinstance(f, Finding) for f in findings):
+        raise ValueError("findings must be a list of Finding")
     if write:
         folder = Path(directory or verdicts_dir())
         folder.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"chapter": chapter, "rows": [asdict(r) for r in rows]}, indent=1) + "\n"
+        record = {"chapter": chapter, "rows": [asdict(r) for r in rows],
+                  "findings": [asdict(f) for f in findings]}
+        text = json.dumps(record, indent=1) + "\n"
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{chapter}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, folder / f"{chapter}.json")
-    return Markdown(to_markdown(rows))
+    return Markdown(to_markdown(rows, findings))
 
 
-def load_verdicts(chapter: str, directory: Path | None = None) -> list[Verdict]:
-    """The stored verdict rows of ``chapter``; a clear error when the file is missing or malformed."""
+def _load(chapter: str, directory: Path | None, key: str, kind):
     path = Path(directory or verdicts_dir()) / f"{_check_chapter(chapter)}.json"
     if not path.exists():
         raise FileNotFoundError(f"no verdicts stored for chapter {chapter!r} ({path.name}); run the chapter")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"it holds a {type(data).__name__}, not an object")
         if data.get("chapter") != chapter:
             raise ValueError(f"it belongs to chapter {data.get('chapter')!r}")
-        return [Verdict(**row) for row in data["rows"]]
-    except (ValueError, KeyError, TypeError) as err:
+        if key == "rows" and not data["rows"]:
+            raise ValueError("it holds no verdict rows")
+        return [kind(**row) for row in data.get(key, [])]
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise ValueError(f"verdict file {path.name} is malformed: {err}") from err
+
+
+def load_verdicts(chapter: str, directory: Path | None = None) -> list[Verdict]:
+    """The stored verdict rows of ``chapter``; a clear error when the file is missing or malformed."""
+    return _load(chapter, directory, "rows", Verdict)
+
+
+def load_findings(chapter: str, directory: Path | None = None) -> list[Finding]:
+    """The stored findings of ``chapter`` (an empty list when it stored none)."""
+    return _load(chapter, directory, "findings", Finding)

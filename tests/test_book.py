@@ -193,11 +193,12 @@ def _shown_verdicts(stem: str) -> list[str]:
 
 @pytest.mark.parametrize("stem", CHAPTER_STEMS)
 def test_chapter_shows_its_stored_verdicts(stem):
-    from glu_lib.verdicts import load_verdicts, to_markdown
+    from glu_lib.verdicts import load_findings, load_verdicts, to_markdown
 
     shown = _shown_verdicts(stem)
     assert len(shown) == 1, f"chapters/{stem}.ipynb shows {len(shown)} verdict tables, expected one"
-    assert shown[0] == to_markdown(load_verdicts(stem, ROOT / "results" / "verdicts")), (
+    folder = ROOT / "results" / "verdicts"
+    assert shown[0] == to_markdown(load_verdicts(stem, folder), load_findings(stem, folder)), (
         f"chapters/{stem}.ipynb shows verdicts that differ from results/verdicts/{stem}.json: "
         "execute the chapter again and commit both"
     )

@@ -4,9 +4,40 @@ import json
 
 import pytest
 
-from glu_lib.verdicts import Verdict, load_verdicts, to_markdown, verdict_table
+from glu_lib.verdicts import (FINDINGS_TITLE, Finding, Verdict, load_findings, load_verdicts, to_markdown,
+                              verdict_table)
 
 ROW = Verdict("GLU lowers kappa", "Thm. 3.1", "ratio 12.3", "ratio 45.6", "reproduced")
+FINDING = Finding("the init decides the sign", "sign map", "8/24", "10/24", "holds in part")
+
+
+def test_findings_are_stored_and_shown_in_their_own_table(tmp_path):
+    shown = verdict_table("05_deep_models", [ROW], [FINDING], directory=tmp_path)
+    assert load_verdicts("05_deep_models", tmp_path) == [ROW]
+    assert load_findings("05_deep_models", tmp_path) == [FINDING]
+    paper, own = shown.data.split(FINDINGS_TITLE)
+    assert paper.count("| GLU lowers kappa |") == 1 and "sign" not in paper
+    assert own.splitlines()[2].startswith("| book finding |") and "**holds in part**" in own
+
+
+def test_a_chapter_without_findings_shows_one_table(tmp_path):
+    shown = verdict_table("03_spectrum", [ROW], directory=tmp_path)
+    assert FINDINGS_TITLE not in shown.data and load_findings("03_spectrum", tmp_path) == []
+
+
+@pytest.mark.parametrize("content", ["[]", '{"chapter": "03_spectrum", "rows": []}', '"x"'])
+def test_a_verdict_file_without_rows_is_malformed(tmp_path, content):
+    (tmp_path / "03_spectrum.json").write_text(content)
+    with pytest.raises(ValueError, match="03_spectrum.json"):
+        load_verdicts("03_spectrum", tmp_path)
+
+
+@pytest.mark.parametrize("field,value", [("status", "reproduced"), ("finding", ""), ("item", "a|b"),
+                                         ("smoke", "carriage\rreturn")])
+def test_bad_findings_are_refused(field, value):
+    kwargs = dict(finding="f", item="i", smoke="s", full="f", status="holds") | {field: value}
+    with pytest.raises(ValueError, match=field):
+        Finding(**kwargs)
 
 
 def test_round_trip(tmp_path):
