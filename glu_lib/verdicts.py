@@ -17,8 +17,8 @@ import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-__all__ = ["VERDICTS", "STATUSES", "Verdict", "Finding", "verdicts_dir", "verdict_table", "load_verdicts",
-           "load_findings", "to_markdown"]
+__all__ = ["VERDICTS", "STATUSES", "FINDINGS_TITLE", "Verdict", "Finding", "verdicts_dir", "verdict_table",
+           "load_verdicts", "load_findings", "to_markdown"]
 
 #: The allowed verdicts on a claim of the paper, from best to worst.
 VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not tested")
