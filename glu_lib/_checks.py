@@ -6,7 +6,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["positive_int", "non_negative_int", "finite_float", "as_matrix", "matrix_pair", "file_digest"]
+__all__ = ["positive_int", "non_negative_int", "finite_float", "as_matrix", "matrix_pair", "file_digest", "plain",
+           "plain_fields", "strict_bool", "check_memory", "pid_alive", "remove_stale_temporaries", "atomic_write"]
 
 
 def positive_int(value, name: str) -> int:
@@ -70,3 +71,150 @@ def file_digest(path, algorithm: str) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def plain(value, name: str = "value"):
+    """``value`` with NumPy scalars (and 0-d arrays) turned into the plain Python ``bool``, ``int``,
+    ``float`` or ``str`` they hold, recursively through tuples, lists and dicts; anything else unchanged.
+
+    Configs call it on construction, so that what they store (and checkpoints save) is read back by
+    ``torch.load(weights_only=True)`` and compares equal to a config made with Python numbers.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(plain(v, name) for v in value)
+    if isinstance(value, list):
+        return [plain(v, name) for v in value]
+    if isinstance(value, dict):
+        return {plain(k, name): plain(v, name) for k, v in value.items()}
+    return value
+
+
+def plain_fields(obj) -> None:
+    """Replace every field of the (frozen) dataclass ``obj`` by :func:`plain` of it, in place."""
+    import dataclasses
+
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        p = plain(v, f.name)
+        if p is not v:
+            object.__setattr__(obj, f.name, p)
+
+
+def strict_bool(value, name: str) -> bool:
+    """Return ``value`` if it is a ``bool`` (or a NumPy bool), else raise ``ValueError``: a string such
+    as ``'no'`` or a number is not taken for a truth value."""
+    if isinstance(value, np.bool_):
+        value = bool(value)
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_memory(n_bytes: float, what: str, *, fraction: float = 0.8) -> None:
+    """Raise ``MemoryError`` before any work when ``n_bytes`` for ``what`` exceed ``fraction`` of the
+    machine's physical memory (the size and the memory are named in the message)."""
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system: no check
+        return
+    if n_bytes > fraction * total:
+        raise MemoryError(f"{what} needs about {n_bytes / 2**30:.3g} GiB, more than {fraction:.0%} of this "
+                          f"machine's {total / 2**30:.3g} GiB of memory; ask for less")
+
+
+def _umask_mode(mode: int = 0o666) -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mode & ~mask
+
+
+def _host() -> str:
+    import socket
+
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in socket.gethostname()) or "host"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    import os
+
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(path, *, max_age_s: float = 24 * 3600) -> list:
+    """Remove the temporaries that :func:`atomic_write` left for ``path`` when its writer was killed:
+    those of a process of this host that no longer runs, and any older than ``max_age_s`` (another
+    host's writer). Returns the removed paths."""
+    import os
+    import time
+    from pathlib import Path
+
+    path = Path(path)
+    removed = []
+    if not path.parent.is_dir():
+        return removed
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        parts = tmp.name[len(path.name) + 2:].split(".")
+        try:
+            age = time.time() - tmp.stat().st_mtime
+        except OSError:
+            continue
+        dead = len(parts) >= 3 and parts[0] == _host() and parts[1].isdigit() and not pid_alive(int(parts[1]))
+        if dead or age > max_age_s:
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                pass
+    return removed
+
+
+def atomic_write(path, write, what: str = "file") -> None:
+    """Write ``path`` atomically: ``write(binary_file)`` fills a temporary in the same folder (named
+    with this host and process, so a killed writer's leftovers can be recognised), which then replaces
+    ``path``. The file gets the usual permissions (``0666`` less the umask). A full disk raises
+    ``OSError(ENOSPC)`` naming the file; the temporary is removed on any failure."""
+    import errno
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{_host()}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _umask_mode())
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        full = isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)
+        if not full and isinstance(e, RuntimeError) and ("file write failed" in str(e) or "inline_container" in str(e)):
+            import shutil
+
+            try:
+                full = shutil.disk_usage(path.parent).free < 64 << 20
+            except OSError:
+                full = False
+            full = full or "file write failed" in str(e)
+        if full:
+            raise OSError(errno.ENOSPC, f"the disk is full: could not write the {what} {path} "
+                                        "(free some space, or point the run at another directory)") from e
+        raise

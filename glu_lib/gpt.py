@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._checks import plain_fields, strict_bool
 from .transformer import Block
 
 __all__ = ["GPTConfig", "GPT", "GPT_INITS"]
@@ -43,6 +44,8 @@ class GPTConfig:
     init: str = field(default="gpt2", repr=False)
 
     def __post_init__(self):
+        plain_fields(self)
+        strict_bool(self.bias, "bias")
         if self.init not in GPT_INITS:
             raise ValueError(f"unknown init {self.init!r}; expected one of {GPT_INITS}")
 

@@ -522,4 +522,16 @@ def batch_fn(splits: dict, batch_size: int, mean, std, *, train_augment: bool | 
              else normalize(images[ix], mean, std))
         return x.to(device), labels[ix].to(device)
 
+    def data_digest():  # every image and label of both splits and the settings: a checkpoint's data
+        import hashlib
+
+        h = hashlib.sha256(f"{batch_size}:{mean!r}:{std!r}:{train_augment!r}:{sorted(augment_kw.items())!r}".encode())
+        for split in ("train", "val"):
+            for t in splits[split]:
+                t = torch.as_tensor(t).detach().cpu().contiguous().reshape(-1)
+                h.update(f"{split}:{t.dtype}:{t.numel()}".encode())
+                h.update(t.view(torch.uint8).numpy().tobytes())
+        return h.hexdigest()
+
+    draw.data_digest = data_digest
     return draw

@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import __version__
+from ._checks import atomic_write, remove_stale_temporaries
 from .config import Preset
 
 __all__ = ["results_dir", "provenance", "code_version", "check_writable", "save_result", "load_result",
@@ -86,9 +87,28 @@ def _device() -> str:
     return f"cpu ({platform.machine()}, {os.cpu_count()} cores)"
 
 
+def _threads() -> dict[str, Any]:
+    """Thread counts and BLAS libraries: results computed with other thread counts may differ in the
+    last bits (parallel sums run in another order), and a training run departs from there."""
+    import torch
+
+    m = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
+    out: dict[str, Any] = {"torch_threads": torch.get_num_threads(),
+                           "torch_interop_threads": torch.get_num_interop_threads(),
+                           "torch_blas": m.group(1) if m else "unknown"}
+    try:
+        from threadpoolctl import threadpool_info
+
+        out["numpy_blas"] = sorted({f"{i['internal_api']} {i.get('version') or ''}".strip() + f" ({i['num_threads']} threads)"
+                                    for i in threadpool_info() if i.get("user_api") == "blas"})
+    except Exception:  # threadpoolctl missing or failing: the torch entries still say the essential
+        out["numpy_blas"] = []
+    return out
+
+
 def provenance(preset: Preset) -> dict[str, Any]:
     """Where a result came from: git sha and dirty flag of the code that was loaded, UTC date, device,
-    library and torch versions, the preset."""
+    thread counts and BLAS libraries, library and torch versions, the preset."""
     import torch
 
     code = code_version()
@@ -98,6 +118,7 @@ def provenance(preset: Preset) -> dict[str, Any]:
         "code": code,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "device": _device(),
+        "threads": _threads(),
         "glu_lib": __version__,
         "torch": torch.__version__,
         "preset": preset.as_dict(),
@@ -106,7 +127,13 @@ def provenance(preset: Preset) -> dict[str, Any]:
 
 def _plain(x):
     if isinstance(x, dict):
-        return {str(k): _plain(v) for k, v in x.items()}
+        out = {}
+        for k, v in x.items():
+            key = str(_plain(k))
+            if key in out:  # e.g. 1 and "1": JSON keys are strings, so one would silently replace the other
+                raise ValueError(f"keys {key!r} collide when written as JSON (keys are strings); rename one")
+            out[key] = _plain(v)
+        return out
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
     if isinstance(x, np.ndarray):
@@ -153,15 +180,8 @@ def save_result(name: str, data: dict, preset: Preset, directory: Path | None = 
     if not overwrite and path.exists():
         raise FileExistsError(f"{path} exists; pass overwrite=True (the CLI: --overwrite) to replace it")
     text = json.dumps({"provenance": provenance(preset), "data": _plain(data)}, indent=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    remove_stale_temporaries(path)
+    atomic_write(path, lambda f: f.write(text.encode()), "result")
     return path
 
 

@@ -218,7 +218,22 @@ def get_batch(data: np.ndarray, block_size: int, batch_size: int, generator: tor
 def batch_fn(corpus: CharCorpus, block_size: int, batch_size: int, device: str | torch.device = "cpu"):
     """A ``batch_fn(split, generator)`` for :func:`glu_lib.train.train` over the splits of ``corpus``."""
     splits = {"train": corpus.train, "val": corpus.val}
-    return lambda split, gen: get_batch(splits[split], block_size, batch_size, gen, device)
+
+    def draw(split, gen):
+        return get_batch(splits[split], block_size, batch_size, gen, device)
+
+    def data_digest():  # all of both splits and the window shape: what a checkpoint's data fingerprint covers
+        import hashlib
+
+        h = hashlib.sha256(f"{block_size}:{batch_size}:{corpus.chars!r}".encode())
+        for split in ("train", "val"):
+            a = np.ascontiguousarray(splits[split])
+            h.update(f"{split}:{a.dtype}:{a.shape}".encode())
+            h.update(a.tobytes())
+        return h.hexdigest()
+
+    draw.data_digest = data_digest
+    return draw
 
 
 def lm_loss(model, x, y):

@@ -15,7 +15,6 @@ import hashlib
 import math
 import os
 import pickle
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,7 +25,8 @@ import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
-from ._checks import finite_float, non_negative_int, positive_int
+from ._checks import (atomic_write, finite_float, non_negative_int, plain_fields, positive_int,
+                      remove_stale_temporaries, strict_bool)
 
 __all__ = ["TrainConfig", "learning_rate", "make_optimizer", "train", "evaluate", "fingerprint"]
 
@@ -53,6 +53,8 @@ class TrainConfig:
     decay_all: bool = False  # weight decay on every parameter (biases, norms), as torch's SGD(weight_decay=)
 
     def __post_init__(self):
+        plain_fields(self)  # NumPy scalars become Python numbers: checkpoints must load with weights_only
+        strict_bool(self.decay_all, "decay_all")
         positive_int(self.max_iters, "max_iters")
         positive_int(self.eval_interval, "eval_interval")
         positive_int(self.eval_iters, "eval_iters")
@@ -139,16 +141,9 @@ def _distributed() -> tuple[int, int]:
 
 def _save(path: Path, state: dict) -> None:
     """Write ``state`` to ``path`` atomically: a unique temporary file in the same folder, then a rename,
-    so an interruption or a second writer never leaves a half-written checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    so an interruption or a second writer never leaves a half-written checkpoint; a full disk is
+    reported with the file's name (:func:`glu_lib._checks.atomic_write`)."""
+    atomic_write(path, lambda f: torch.save(state, f), "checkpoint")
 
 
 def _load(path: Path, device) -> dict:
@@ -169,17 +164,55 @@ def _load(path: Path, device) -> dict:
 def _digest(tensors) -> str:
     h = hashlib.sha256()
     for t in tensors:
-        t = t.detach().cpu().contiguous()
+        t = t.detach().cpu().contiguous().reshape(-1)  # 0-dim tensors too (a scalar gate, a temperature)
         h.update(f"{t.dtype}{tuple(t.shape)}".encode())
         h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     return h.hexdigest()
 
 
-def fingerprint(model: nn.Module, batch_fn: Callable, seed: int) -> dict[str, str]:
+def _callable_id(fn, depth: int = 0) -> str:
+    """What identifies the computation of ``fn``: its module and qualified name, its bytecode and
+    constants, and the values it closes over or is bound to (``functools.partial`` arguments, a loss
+    module's settings). Two losses that compute differently (MSE, L1) get different identities."""
+    import functools
+
+    if depth > 4:
+        return "..."
+    if isinstance(fn, functools.partial):
+        return (f"partial({_callable_id(fn.func, depth + 1)}, {[_value_id(a, depth) for a in fn.args]}, "
+                f"{ {k: _value_id(v, depth) for k, v in sorted(fn.keywords.items())} })")
+    if isinstance(fn, nn.Module):
+        return f"{type(fn).__module__}.{type(fn).__qualname__}:{fn!r}:{_digest(fn.state_dict().values())}"
+    code = getattr(fn, "__code__", None)
+    if code is None and hasattr(fn, "__func__"):  # a bound method
+        return f"{_callable_id(fn.__func__, depth + 1)}@{_value_id(fn.__self__, depth)}"
+    if code is None:  # another callable object: its class and its __call__
+        call = getattr(type(fn), "__call__", None)
+        return f"{type(fn).__module__}.{type(fn).__qualname__}:{_callable_id(call, depth + 1) if call else ''}"
+    cells = [_value_id(c.cell_contents, depth) for c in (fn.__closure__ or ())]
+    consts = [c if not hasattr(c, "co_code") else hashlib.sha256(c.co_code).hexdigest() for c in code.co_consts]
+    return (f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}:"
+            f"{hashlib.sha256(code.co_code).hexdigest()}:{consts!r}:{code.co_names}:{cells}")
+
+
+def _value_id(v, depth: int) -> str:
+    if callable(v) and not isinstance(v, type):
+        return _callable_id(v, depth + 1)
+    if torch.is_tensor(v):
+        return _digest([v])
+    if isinstance(v, (str, int, float, bool, type(None), tuple)):
+        return repr(v)
+    return type(v).__qualname__
+
+
+def fingerprint(model: nn.Module, batch_fn: Callable, seed: int, loss_fn: Callable | None = None) -> dict[str, str]:
     """What a checkpoint must match to be resumed: the model (its class, ``config``, the simple
     attributes of its modules such as an FFN ``kind``, parameter names, shapes and dtypes), its initial
-    parameter values (so the initialisation seed), and the data (the first batch of each split drawn
-    with ``seed``). Each entry is a SHA-256 digest."""
+    parameter values (so the initialisation seed), the data and, when given, the loss function (its
+    code and the values it closes over). The data are the first batch of each split drawn with
+    ``seed`` and, when ``batch_fn`` has a ``data_digest`` attribute (a string or a function returning
+    one, as the batch functions of :mod:`glu_lib.images` and :mod:`glu_lib.text` have), the digest of
+    all the data it draws from. Each entry is a SHA-256 digest."""
     arch = [type(model).__qualname__, repr(getattr(model, "config", None))]
     for name, mod in model.named_modules():
         simple = {k: v for k, v in sorted(vars(mod).items())
@@ -190,9 +223,14 @@ def fingerprint(model: nn.Module, batch_fn: Callable, seed: int) -> dict[str, st
     for split in ("train", "val"):
         batch = batch_fn(split, torch.Generator().manual_seed(seed))
         data += [t for t in (batch if isinstance(batch, (tuple, list)) else [batch]) if torch.is_tensor(t)]
-    return {"model": hashlib.sha256("\n".join(arch).encode()).hexdigest(),
-            "init": _digest(model.state_dict().values()),
-            "data": _digest(data)}
+    whole = getattr(batch_fn, "data_digest", None)
+    whole = whole() if callable(whole) else whole
+    out = {"model": hashlib.sha256("\n".join(arch).encode()).hexdigest(),
+           "init": _digest(model.state_dict().values()),
+           "data": hashlib.sha256(f"{_digest(data)}:{whole or ''}".encode()).hexdigest() if whole else _digest(data)}
+    if loss_fn is not None:
+        out["loss"] = hashlib.sha256(_callable_id(loss_fn).encode()).hexdigest()
+    return out
 
 
 def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Callable, *,
@@ -222,14 +260,16 @@ def train(model: nn.Module, cfg: TrainConfig, batch_fn: Callable, loss_fn: Calla
     hist = {"iter": [], "train_loss": [], "val_loss": [], "step_loss": [], "lr": []}
     start = 0
     path = Path(ckpt_path) if ckpt_path else None
-    fp = fingerprint(model, batch_fn, cfg.seed) if path is not None else None
+    fp = fingerprint(model, batch_fn, cfg.seed, loss_fn) if path is not None else None
+    if path is not None and rank == 0:
+        remove_stale_temporaries(path)  # left by a writer killed inside a checkpoint write
     if path is not None and path.exists():
         ck = _load(path, device)
         if ck["config"] != asdict(cfg):
             raise ValueError(f"checkpoint {path} was made with another configuration; remove it or change the path")
-        differ = [k for k in ("model", "init", "data") if (ck.get("fingerprint") or {}).get(k) != fp[k]]
+        differ = [k for k in fp if (ck.get("fingerprint") or {}).get(k) != fp[k]]
         if differ:
-            what = {"model": "model", "init": "initial weights (seed)", "data": "data"}
+            what = {"model": "model", "init": "initial weights (seed)", "data": "data", "loss": "loss function"}
             raise ValueError(f"checkpoint {path} was made with another {', '.join(what[k] for k in differ)}; "
                              "remove it or change the path")
         model.load_state_dict(ck["model"])

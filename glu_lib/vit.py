@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ._checks import plain_fields
 from .models import FeedForward, check_images, init_module_
 from .transformer import Block, SelfAttention
 
@@ -55,6 +56,7 @@ class ViTConfig:
     layout: str = "prenorm"
 
     def __post_init__(self):
+        plain_fields(self)
         if self.image_size % self.patch_size:
             raise ValueError(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}")
         if self.layout not in LAYOUTS:
