@@ -96,7 +96,7 @@ def model_kappas(family: str, model: torch.nn.Module, X: torch.Tensor, *, dtype=
     the Gram blocks of the FFN parameters.
     """
     from .ntk import structured_ntk
-    from .spectra import extreme_eigenvalues
+    from .spectra import extreme_eigenvalues, kappa_from_extremes
 
     info = {"per_parameter": True}
     K = structured_ntk(model, X, dtype=dtype, info=info)
@@ -104,7 +104,8 @@ def model_kappas(family: str, model: torch.nn.Module, X: torch.Tensor, *, dtype=
     out = {"params": param_count(model)}
     for tag, A in (("full", K), ("ffn", Kf)):
         lmin, lmax = extreme_eigenvalues(A)
-        out[f"kappa_{tag}"], out[f"lmin_{tag}"], out[f"lmax_{tag}"] = lmax / lmin, lmin, lmax
+        # the guard of condition_number: inf (and a warning) for a singular kernel, never a negative κ
+        out[f"kappa_{tag}"], out[f"lmin_{tag}"], out[f"lmax_{tag}"] = kappa_from_extremes(lmin, lmax), lmin, lmax
     return out
 
 
@@ -258,7 +259,8 @@ def sweep_grid(name: str, points: dict, kinds, seeds, *, dtype=None, log=None) -
 def _by_kind(kernels: dict) -> dict:
     out: dict[str, list] = {}
     for key in sorted(kernels, key=lambda s: (s.split("/")[0], int(s.split("/")[1]))):
-        out.setdefault(key.split("/")[0], []).append(kernels[key])
+        kind, seed = key.split("/")
+        out.setdefault(kind, []).append({**kernels[key], "seed": int(seed)})  # pair_ratios pairs by seed
     return out
 
 
@@ -375,11 +377,37 @@ def trained_sweep(name: str, ckpt_dir, kinds, seeds, *, recipe: str = "cpu", n: 
 
 
 def pair_ratios(kappas: dict, a: str, b: str, key: str = "kappa_full") -> np.ndarray:
-    """Per-seed ratios κ(non-GLU ``a``) / κ(GLU ``b``) over the seeds both kinds have (> 1: GLU lower)."""
-    m = min(len(kappas.get(a, [])), len(kappas.get(b, [])))
-    if m == 0:
+    """Per-seed ratios κ(non-GLU ``a``) / κ(GLU ``b``) over the seeds both kinds have (> 1: GLU lower),
+    in increasing seed order.
+
+    Entries are paired by their ``"seed"`` (as :func:`stored_kappas` and :func:`stored_grid` give them),
+    never by position; entries without a seed (lists from :func:`ntk_condition_numbers`-like sources)
+    are paired by position only when both kinds have the same number of them."""
+    ea, eb = kappas.get(a, []), kappas.get(b, [])
+    seeded = [isinstance(e, dict) and "seed" in e for e in (*ea, *eb)]
+    if any(seeded) and not all(seeded):
+        raise ValueError(f"entries of {a!r} and {b!r} must all carry a 'seed' or none")
+    if all(seeded):
+        ia, ib = _seed_index(ea, a), _seed_index(eb, b)
+        common = sorted(set(ia) & set(ib))
+        pairs = [(ia[s], ib[s]) for s in common]
+    else:
+        if len(ea) != len(eb):
+            raise ValueError(f"kinds {a!r} and {b!r} have {len(ea)} and {len(eb)} entries without seeds: "
+                             "they cannot be paired by seed")
+        pairs = list(zip(ea, eb))
+    if not pairs:
         raise ValueError(f"no seed has both kinds {a!r} and {b!r} (stored kinds: {sorted(kappas)})")
-    return np.array([kappas[a][i][key] / kappas[b][i][key] for i in range(m)])
+    return np.array([x[key] / y[key] for x, y in pairs])
+
+
+def _seed_index(entries, kind) -> dict:
+    out = {}
+    for e in entries:
+        if e["seed"] in out:
+            raise ValueError(f"kind {kind!r} has seed {e['seed']} twice")
+        out[e["seed"]] = e
+    return out
 
 
 def plot_kappa_bars(ax, kappas: dict, kinds, key: str = "kappa_full", title: str = "") -> None:

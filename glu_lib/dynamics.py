@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ._checks import as_matrix, positive_int
+from ._checks import as_matrix, check_memory, positive_int
 from .kernels import dual_kernels
 from .kinds import get_kind
 from .models import TwoLayer, two_layer
@@ -73,6 +73,8 @@ def _kernel(K, name: str = "K") -> np.ndarray:
 def _vector(Y, n: int, name: str = "Y") -> np.ndarray:
     if hasattr(Y, "detach"):
         Y = Y.detach().cpu().numpy()
+    if np.iscomplexobj(Y):  # float64 would drop the imaginary part without a word
+        raise ValueError(f"{name} is complex; only real targets are supported")
     Y = np.asarray(Y, dtype=np.float64)
     if Y.ndim == 2 and Y.shape[1] == 1:
         Y = Y[:, 0]
@@ -131,6 +133,10 @@ def kernel_loss_curve(K, Y, eta: float, steps, *, cov=None, parts: bool = False,
     ``(init, target)`` separately. Steps beyond the stable range ``η > 2/λ_max`` grow without bound.
     ``eig=(λ, U)``, the output of ``numpy.linalg.eigh(K)``, saves the decomposition when K is reused.
     """
+    if hasattr(steps, "__len__") or isinstance(steps, numbers.Integral):  # the (steps, n) buffers, before any work
+        n_steps = (int(steps) + 1) if isinstance(steps, numbers.Integral) and not isinstance(steps, bool) else len(steps)
+        n_rows = np.shape(K)[0] if np.ndim(K) == 2 else 0
+        check_memory(4.0 * 8 * n_steps * n_rows, f"kernel_loss_curve with {n_steps} steps and n={n_rows}")
     K = _kernel(K)
     n = K.shape[0]
     Y = _vector(Y, n)
@@ -375,7 +381,8 @@ def train_kinds_stored(name: str, preset, kinds, X, Y, *, width: int, lr: float,
 
     After each run the runs so far are written to ``results/<name>.json`` with their provenance
     (:func:`glu_lib.results.save_result`, atomic), so an interrupted job resumes where it stopped.
-    Stored runs are reused only when they were made with the same ``preset``; otherwise they are
+    Stored runs are reused only when they were made with the same ``preset`` and carry the digest of the
+    same data (X, Y) and settings (width, lr, epochs, batch size, bias, dtype); otherwise they are
     discarded and recomputed. ``log(text)``, when given, receives one progress line per run. Returns
     the dict of :func:`train_kinds` plus ``wall_s`` (seconds of training, summed over seeds).
     """
@@ -383,11 +390,17 @@ def train_kinds_stored(name: str, preset, kinds, X, Y, *, width: int, lr: float,
 
     from .results import load_result, made_with, save_result
 
+    import hashlib
+
     X = as_matrix(X)
+    Yv = _vector(Y, X.shape[0])
+    h = hashlib.sha256(np.ascontiguousarray(X).tobytes() + b"|" + np.ascontiguousarray(Yv).tobytes())
+    h.update(repr((X.shape, int(width), float(lr), int(epochs), batch_size, bool(bias), str(dtype))).encode())
+    spec = h.hexdigest()  # a stored run is reused only for the same data and settings, not just the preset
     stored = load_result(name)
     runs = {}
     if made_with(stored, preset):
-        runs = dict(stored["data"]["runs"])
+        runs = {k: r for k, r in stored["data"]["runs"].items() if isinstance(r, dict) and r.get("spec") == spec}
     for kind in kinds:
         for s in seeds:
             key = f"{kind}/seed{int(s)}"
@@ -397,7 +410,7 @@ def train_kinds_stored(name: str, preset, kinds, X, Y, *, width: int, lr: float,
             r = train_kinds([kind], X, Y, width=width, lr=lr, epochs=epochs, batch_size=batch_size,
                             seeds=(int(s),), bias=bias, dtype=dtype)[kind]
             runs[key] = {"loss": r["loss"][0], "units": r["units"], "parameters": r["parameters"],
-                         "wall_s": time.perf_counter() - t0}
+                         "wall_s": time.perf_counter() - t0, "spec": spec}
             save_result(name, {"runs": runs}, preset)
             if log is not None:
                 log(f"{name} {key}: final loss {r['loss'][0, -1]:.4g}, {runs[key]['wall_s']:.0f} s")

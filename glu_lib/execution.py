@@ -95,13 +95,26 @@ def notebook_table(paths, *, link: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _read_json(path: Path, what: str):
+    """The JSON in ``path``; a ``ValueError`` naming the file when it is truncated or not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{what} {path} is unreadable or truncated ({e}); restore it or delete it") from e
+
+
 def stored_results_table(directory: str | Path) -> str:
     """Markdown table of the stored results in ``directory`` (``*.json`` with provenance)."""
     lines = ["| result | made on | device | preset | glu_lib | commit |", "|---|---|---|---|---|---|"]
     for path in sorted(Path(directory).glob("*.json")):
-        prov = json.loads(path.read_text(encoding="utf-8")).get("provenance")
+        record = _read_json(path, "stored result")
+        prov = record.get("provenance") if isinstance(record, dict) else None
         if not isinstance(prov, dict):
             continue
+        if not all(isinstance(prov.get(k, ""), str) for k in ("date", "device", "git_sha")) or not isinstance(
+                prov.get("preset", {}), dict):
+            raise ValueError(f"stored result {path} has a malformed provenance record (date, device, git_sha "
+                             "must be texts and preset a mapping)")
         preset = prov.get("preset", {})
         name = f"{preset.get('chapter', '?')} / {preset.get('scale', '?')}"
         lines.append(f"| `{path.name}` | {prov.get('date', '—')[:10]} | {prov.get('device', '—')} | {name} | "
@@ -117,7 +130,15 @@ def recorded_run_table(path: str | Path, *, link: bool = True) -> tuple[str, str
     path = Path(path)
     if not path.is_file():
         return "", ""
-    run = json.loads(path.read_text(encoding="utf-8"))
+    run = _read_json(path, "recorded test run")
+    try:
+        return _run_table(run, link)
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise ValueError(f"recorded test run {path} is incomplete or malformed ({type(e).__name__}: {e}); "
+                         "record the test run again") from e
+
+
+def _run_table(run: dict, link: bool) -> tuple[str, str]:
     m = run["machine"]
     load = m.get("load_average")
     busy = f" (load average {load:.1f} at the end)" if load is not None else ""

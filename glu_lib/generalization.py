@@ -230,7 +230,11 @@ def rejection_rate(test: Callable, n_sim: int, *, alpha: float = 0.05, seed: int
     hits = 0
     for i in range(n_sim):
         a, b = simulate_null_clouds(rng=rng, **simulate)
-        hits += test(a, b, seed + i) <= alpha
+        p = test(a, b, seed + i)
+        if not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= float(p) <= 1:
+            # NaN would compare False and be counted as "not rejected"
+            raise ValueError(f"the test returned p = {p!r} on simulation {i}; a p-value must be a number in [0, 1]")
+        hits += float(p) <= alpha
     return hits / n_sim
 
 

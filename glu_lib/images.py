@@ -209,7 +209,12 @@ def read_tiny_imagenet(root: str | Path, split: str = "train") -> tuple[torch.Te
                 raise ValueError(f"{ann}, line {no}: expected '<file>\\t<class id>\\t...', got {ln!r}")
             if fields[1] not in index:
                 raise ValueError(f"{ann}, line {no}: class {fields[1]!r} is not a folder of {root / 'train'}")
-            items.append((root / "val" / "images" / fields[0], index[fields[1]]))
+            name = fields[0]
+            if (not name or name != Path(name).name or name in (".", "..") or "\\" in name
+                    or Path(name).is_absolute()):
+                raise ValueError(f"{ann}, line {no}: image file {name!r} is not a plain file name in "
+                                 f"{root / 'val' / 'images'} (no folders, '..' or absolute paths)")
+            items.append((root / "val" / "images" / name, index[fields[1]]))
     if not items:
         raise FileNotFoundError(f"no images found for split {split!r} under {root}")
     paths, labels = zip(*items)

@@ -245,13 +245,22 @@ def expected_ntk(X, kind: str, width: int, X2=None) -> np.ndarray:
             E, Ed = dual_kernels(X, X2, k.activation)
             K = assemble_ntk(E, Ed, X @ X2.T, X.shape[1], m, k.gated)
         if shift:
+            scaled = K
             with np.errstate(over="ignore", under="ignore"):
                 K = np.ldexp(K, -(4 if k.gated else 2) * shift)
+            lost = (scaled != 0) & (np.abs(K) < np.finfo(np.float64).tiny)  # zero or subnormal: digits gone
+            if lost.any():
+                raise ValueError(f"the {kind} kernel of these inputs underflows float64 (largest input entry "
+                                 f"{top:.3g}): {int(lost.sum())} entries would be zero or subnormal; "
+                                 "normalise the inputs")
     else:
         E, Ed = dual_kernels(X, X2, k.activation)
         K = assemble_ntk(E, Ed, X @ X2.T, X.shape[1], m, k.gated)
     if not np.all(np.isfinite(K)):
         raise ValueError(f"the {kind} kernel of these inputs overflows float64 (largest input entry "
+                         f"{top:.3g}); normalise the inputs")
+    if top > 0 and not np.any(np.abs(K) >= np.finfo(np.float64).tiny):
+        raise ValueError(f"the {kind} kernel of these inputs underflows float64 (largest input entry "
                          f"{top:.3g}); normalise the inputs")
     return K
 

@@ -47,6 +47,9 @@ def _inputs(model: nn.Module, X, X2):
     p = next(model.parameters(), None)
     if p is None:
         raise ValueError("the model has no parameters, so its NTK is zero-dimensional")
+    if any(q.is_meta for q in model.parameters()) or any(b.is_meta for b in model.buffers()):
+        raise ValueError("the model is on the 'meta' device (shapes without values), so it has no NTK; "
+                         "materialise it first (e.g. model.to_empty(device='cpu') and initialise it)")
 
     def conv(A, name):  # floating inputs take the model's dtype and device
         if isinstance(A, torch.Tensor):
@@ -115,9 +118,14 @@ def _features(model: TwoLayer, X: torch.Tensor):
     """Hidden features H and the (U, bias) pairs whose products give the W- and P-gradients."""
     phi, dphi = _act_and_grad(model.activation, model.W(X))
     if not model.gated:
-        return phi, [(dphi, model.W.bias is not None)]
+        return phi, [(dphi, _trained(model.W))]
     gate = model.P(X)
-    return gate * phi, [(gate * dphi, model.W.bias is not None), (phi, model.P.bias is not None)]
+    return gate * phi, [(gate * dphi, _trained(model.W)), (phi, _trained(model.P))]
+
+
+def _trained(layer: nn.Linear) -> tuple[bool, bool]:
+    """Whether the weight and the bias of ``layer`` take part in the NTK (exist and require a gradient)."""
+    return layer.weight.requires_grad, layer.bias is not None and layer.bias.requires_grad
 
 
 @torch.no_grad()
@@ -137,35 +145,48 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     X, X2 = _inputs(model, X, X2)
     if X.ndim != 2 or X.shape[1] != model.d_in:
         raise ValueError(f"expected inputs of shape (n, {model.d_in}), got {tuple(X.shape)}")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError("the model has no trainable parameters (all are frozen), so its NTK is zero")
     H, parts = _features(model, X)
     H2, parts2 = (H, parts) if X2 is X else _features(model, X2)
     G = X @ X2.T
     V = model.V.weight  # (c, m)
     c = V.shape[0]
+    v_weight, v_bias = _trained(model.V)  # frozen parameters are not part of the kernel (as in every path)
+
+    def factor(flags):  # the first-layer factor xᵀx' (weight) + 1 (bias), for the parts that train
+        w, b = flags
+        return G + 1.0 if (w and b) else G if w else torch.ones_like(G)
+
     if c == 1:  # scalar output: plain 2-D products, no (n, n2, c, c) buffer
         # K = Σ (left·rightᵀ) ⊙ factor over terms (left, right, factor or None); the first-layer
         # parts that share a factor are one product of their concatenation
         terms = []
-        for flag in (False, True):
-            sel = [(U * V[0], U2 * V[0]) for (U, b), (U2, _) in zip(parts, parts2) if b == flag]
+        for flags in ((True, False), (True, True), (False, True)):
+            sel = [(U * V[0], U2 * V[0]) for (U, f), (U2, _) in zip(parts, parts2) if f == flags]
             if sel:
                 A = torch.cat([a for a, _ in sel], 1)
                 B = A if X2 is X else torch.cat([b for _, b in sel], 1)
-                terms.append((A, B, G + 1.0 if flag else G))
-        terms.append((H, H2, None))
-        if X2 is X:
+                terms.append((A, B, factor(flags)))
+        if v_weight:
+            terms.append((H, H2, None))
+        if not terms:
+            K = torch.zeros(X.shape[0], X2.shape[0], dtype=X.dtype, device=X.device)
+        elif X2 is X:
             K = _sym_gram(terms)
         else:
             K = _term(*terms[0])
             for t in terms[1:]:
                 K += _term(*t)
-        if model.V.bias is not None:
+        if v_bias:
             K += 1.0
         return K.detach().to("cpu", torch.float64).numpy()
-    base = H @ H2.T + (1.0 if model.V.bias is not None else 0.0)
+    base = (H @ H2.T if v_weight else torch.zeros_like(G)) + (1.0 if v_bias else 0.0)
     K = torch.zeros(X.shape[0], X2.shape[0], c, c, dtype=X.dtype, device=X.device)
-    for (U, has_bias), (U2, _) in zip(parts, parts2):
-        Gb = G + 1.0 if has_bias else G
+    for (U, flags), (U2, _) in zip(parts, parts2):
+        if flags == (False, False):
+            continue
+        Gb = factor(flags)
         for a in range(c):
             for b in range(c):
                 K[:, :, a, b] += ((U * V[a]) @ (U2 * V[b]).T) * Gb
@@ -240,13 +261,34 @@ def flat_jacobian(model: nn.Module, params: dict, X: torch.Tensor) -> torch.Tens
     return torch.cat([j.reshape(X.shape[0], j.shape[1], -1) for j in J.values()], dim=2)
 
 
+class _EvalMode:
+    """Run ``model`` in eval mode (no dropout, running statistics) and restore every module's mode after:
+    the NTK is a property of the deterministic network, and every path computes it so."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+
+    def __enter__(self):
+        self.modes = {m: m.training for m in self.model.modules()}
+        self.model.eval()
+
+    def __exit__(self, *exc):
+        for m, t in self.modes.items():
+            m.train(t)
+
+
 def generic_ntk(model: nn.Module, X, X2=None, *, max_block_bytes: int = 2**28) -> np.ndarray:
     """Empirical NTK of any module by per-sample Jacobians (``torch.func``), in bounded memory.
 
     Samples are processed in blocks of ``B`` rows with ``B·c·P·itemsize ≤ max_block_bytes``; at most two
     Jacobian blocks are alive at once, and a symmetric kernel (``X2 is None``) computes only the upper
-    blocks. Every trainable parameter takes part.
+    blocks. Every trainable parameter takes part. The model runs in eval mode (as in every path).
     """
+    with _EvalMode(model):
+        return _generic_ntk(model, X, X2, max_block_bytes)
+
+
+def _generic_ntk(model, X, X2, max_block_bytes):
     X, X2 = _inputs(model, X, X2)
     symmetric = X2 is X
     params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
@@ -277,8 +319,14 @@ def implicit_ntk(model: nn.Module, X, X2=None) -> np.ndarray:
     For each sample ``x_j`` of ``X2`` and each output c, the parameter gradient ``g = ∇θ z_c(x_j)``
     comes from one vector-Jacobian product, and ``J(X)·g`` for all rows of ``X`` from one
     Jacobian-vector product (forward mode). Memory: a few copies of the parameters and the
-    activations of one batch; time: ``n2·c`` backward and forward passes.
+    activations of one batch; time: ``n2·c`` backward and forward passes. The model runs in eval mode
+    (no dropout), as in every path.
     """
+    with _EvalMode(model):
+        return _implicit_ntk(model, X, X2)
+
+
+def _implicit_ntk(model, X, X2):
     X, X2 = _inputs(model, X, X2)
     params = {k: v.detach() for k, v in model.named_parameters() if v.requires_grad}
     if not params:
@@ -342,6 +390,8 @@ def _prune_tokens(L, R):
     """Drop token positions whose factor is zero for every sample (e.g. logits that are not read out)."""
     if L.shape[1] > 1:
         keep = (L != 0).flatten(2).any(2).any(0)
+        if not bool(keep.any()):  # no gradient anywhere (a gate at 0): one token keeps the shapes, Gram 0
+            keep[0] = True
         if not bool(keep.all()):
             L, R = L[:, keep], R[:, keep]
     return L, R
@@ -558,6 +608,7 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
         if rest:
             K += _jacobian_gram(model, params, {k: params[k].detach() for k in rest}, Z, c, ri, ci, N,
                                 max_block_bytes)
+        _check_diagonal(model, params, Z, K, n, symmetric)
     finally:
         for m, t in was_training.items():
             m.train(t)
@@ -675,6 +726,7 @@ def _structured_pass(model, params, Zv, c, gr, expand: bool, blocks: dict | None
     finally:
         for h in handles:
             h.remove()
+    _check_independent(model, Zv, raw.detach())  # with the hooks removed
     for name, uses_ in pending.items():
         if name not in bad:
             contrib[name] = gr.gram(uses_, params[name].shape)
@@ -693,6 +745,48 @@ def _structured_pass(model, params, Zv, c, gr, expand: bool, blocks: dict | None
     if blocks is not None:
         blocks.update({k: v.to(torch.float64) for k, v in contrib.items() if k not in bad})
     return K, sorted(name for name in bad if name not in copies)
+
+
+def _check_independent(model, Zv, raw) -> None:
+    """Refuse a model whose output for a sample depends on the other samples of the batch (batch
+    statistics, ``h - h.mean(0)``): the first and the last sample run alone must give the outputs they
+    have in the batch. The structured path reads per-sample gradients off one batched backward, which
+    is only right for independent samples."""
+    Nv = Zv.shape[0]
+    if Nv < 2:
+        return
+    with torch.no_grad():
+        for v in (0, Nv - 1):
+            alone = model(Zv[v : v + 1]).reshape(-1)
+            tol = 100 * torch.finfo(alone.dtype).eps ** 0.5 * max(float(alone.abs().max()), float(raw[v].abs().max()), 1e-30)
+            if alone.shape != raw[v].shape or float((alone - raw[v]).abs().max()) > tol:
+                raise ValueError(
+                    "the model mixes samples across the batch (its output for one sample changes with the "
+                    "other samples, e.g. batch statistics or h - h.mean(0)), so the structured NTK, which "
+                    "reads per-sample gradients off one batched backward, does not apply; use "
+                    "method='generic', which runs every sample alone")
+
+
+def _check_diagonal(model, params, Z, K, n: int, symmetric: bool) -> None:
+    """Check the first entry of the kernel against the gradients of single samples run alone:
+    ``K[0, 0] = ∇θz(x_0)·∇θz(x'_0)`` (output 0). A mismatch means a dependence between samples or a
+    layer the structured path misread; the kernel is refused rather than returned wrong."""
+    names = list(params)
+    grads = []
+    for x in (Z[0:1], Z[0:1] if symmetric else Z[n : n + 1]):
+        with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH):
+            z = model(x).reshape(-1)[0]
+            g = torch.autograd.grad(z, [params[k] for k in names], allow_unused=True)
+        grads.append(torch.cat([(torch.zeros_like(params[k]) if gi is None else gi).reshape(-1).to(torch.float64)
+                                for k, gi in zip(names, g)]))
+    want = float(grads[0] @ grads[1])
+    scale = float(grads[0].norm() * grads[1].norm())
+    eps = torch.finfo(next(iter(params.values())).dtype).eps
+    if abs(float(K[0, 0]) - want) > 100 * eps**0.5 * max(scale, 1e-300):
+        raise ValueError(
+            f"the structured NTK's first entry ({float(K[0, 0]):.6g}) differs from the product of the "
+            f"single-sample gradients ({want:.6g}): the model's samples are not independent in the batch or "
+            "one of its layers is used in a way the structured path does not follow; use method='generic'")
 
 
 def _copies_are_per_sample(model, params, copy_grads, Zv, c) -> bool:

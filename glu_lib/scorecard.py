@@ -39,6 +39,9 @@ def collect(chapters, directory: Path | None = None) -> list[ChapterVerdicts]:
     chapters = list(chapters)
     if not chapters or not all(isinstance(c, str) for c in chapters):
         raise ValueError(f"chapters must be a non-empty list of chapter names, got {chapters!r}")
+    twice = sorted({c for c in chapters if chapters.count(c) > 1})
+    if twice:  # a chapter listed twice would count its claims twice
+        raise ValueError(f"chapters must be listed once each; listed more than once: {twice}")
     folder = Path(directory or verdicts_dir())
     out = []
     for chapter in chapters:

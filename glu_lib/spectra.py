@@ -388,8 +388,21 @@ def ntk_matrix(X, kind: str, width: int, source: str = "expected", seed: int = 0
     raise ValueError(f"unknown source {source!r}; expected 'expected' or 'empirical'")
 
 
+#: Version of the computation behind a :func:`spectral_grid` cache record (the kernels of
+#: :func:`ntk_matrix`, the inputs of :func:`make_inputs`, the eigensolver). Raise it whenever one of them
+#: changes: records of another version, or of none, are recomputed, never trusted.
+CACHE_VERSION = 1
+
+
+def _inputs_digest(X: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(X, dtype=np.float64).tobytes()).hexdigest()
+
+
 def _read_cache(path) -> dict:
-    """The records of a :func:`spectral_grid` cache file; a torn last line (a killed run) is ignored."""
+    """The records of a :func:`spectral_grid` cache file made by this :data:`CACHE_VERSION`, as
+    ``{key: (λmin, λmax, inputs digest)}``; a torn last line (a killed run) is ignored."""
     import json
 
     out = {}
@@ -399,17 +412,20 @@ def _read_cache(path) -> dict:
         for line in fh:
             try:
                 rec = json.loads(line)
-                out[rec["key"]] = (float(rec["lmin"]), float(rec["lmax"]))
-            except (ValueError, KeyError, TypeError):
+                if rec.get("version") != CACHE_VERSION or not isinstance(rec.get("inputs"), str):
+                    continue
+                out[rec["key"]] = (float(rec["lmin"]), float(rec["lmax"]), rec["inputs"])
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue
     return out
 
 
-def _append_cache(path, key: str, lmin: float, lmax: float) -> None:
+def _append_cache(path, key: str, lmin: float, lmax: float, inputs: str) -> None:
     import json
 
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"key": key, "lmin": lmin, "lmax": lmax}) + "\n")
+        fh.write(json.dumps({"key": key, "lmin": lmin, "lmax": lmax, "version": CACHE_VERSION,
+                             "inputs": inputs}) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -426,7 +442,8 @@ def spectral_grid(kinds, points, seeds, *, source: str = "expected", inputs: str
 
     ``cache``: a JSON-lines file; each computed ``(λmin, λmax)`` is appended to it as soon as it is
     known and read back instead of recomputed, so a long run that is interrupted resumes where it
-    stopped. ``progress``: a callable that receives one line of text per computed kernel.
+    stopped. A record is reused only when it carries this :data:`CACHE_VERSION` and the digest of the
+    very inputs it was computed on. ``progress``: a callable that receives one line of text per computed kernel.
     """
     if source not in ("expected", "empirical"):
         raise ValueError(f"unknown source {source!r}; expected 'expected' or 'empirical'")
@@ -440,16 +457,16 @@ def spectral_grid(kinds, points, seeds, *, source: str = "expected", inputs: str
     out = {k: {q: np.empty((len(points), len(seeds))) for q in ("lmin", "lmax", "kappa")} for k in kinds}
     for i, (n, d, w) in enumerate(points):
         for j, s in enumerate(seeds):
-            X = None
+            X = make_inputs(n, d, s, inputs)
+            digest = _inputs_digest(X) if cache is not None else None
             for k in kinds:
                 key = f"{source}/{inputs}/{k}/n={n}/d={d}/w={w}/seed={s}"
-                if key in done:
-                    lmin, lmax = done[key]
+                if key in done and done[key][2] == digest:
+                    lmin, lmax = done[key][:2]
                 else:
-                    X = make_inputs(n, d, s, inputs) if X is None else X
                     lmin, lmax = extreme_eigenvalues(ntk_matrix(X, k, w, source, s))
                     if cache is not None:
-                        _append_cache(cache, key, lmin, lmax)
+                        _append_cache(cache, key, lmin, lmax, digest)
                     if progress is not None:
                         progress(f"{key}: lmin {lmin:.6g} lmax {lmax:.6g}")
                 kappa = kappa_from_extremes(lmin, lmax, stacklevel=3)

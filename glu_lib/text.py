@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._checks import file_digest, positive_int
+from ._checks import check_memory, file_digest, positive_int
 
 __all__ = ["SHAKESPEARE", "data_dir", "packaged", "fetch", "read_text", "GPT2_BPE", "gpt2_encoding",
            "gpt2_tokens", "CharCorpus", "char_corpus", "get_batch", "batch_fn", "lm_loss",
@@ -209,9 +209,11 @@ def get_batch(data: np.ndarray, block_size: int, batch_size: int, generator: tor
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
     if len(data) <= block_size:
         raise ValueError(f"data of length {len(data)} is too short for block_size {block_size}")
+    check_memory(3 * 8 * batch_size * block_size, f"a batch of {batch_size} windows of {block_size} tokens")
     ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-    x = torch.stack([torch.from_numpy(data[i : i + block_size].astype(np.int64)) for i in ix.tolist()])
-    y = torch.stack([torch.from_numpy(data[i + 1 : i + 1 + block_size].astype(np.int64)) for i in ix.tolist()])
+    rows = ix.numpy()[:, None] + np.arange(block_size)  # windows by one gather, no Python loop
+    x = torch.from_numpy(data[rows].astype(np.int64))
+    y = torch.from_numpy(data[rows + 1].astype(np.int64))
     return x.to(device), y.to(device)
 
 

@@ -12,10 +12,10 @@ scorecard cannot drift from the chapters.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+from ._checks import atomic_write
 
 __all__ = ["VERDICTS", "STATUSES", "FINDINGS_TITLE", "Verdict", "Finding", "verdicts_dir", "verdict_table",
            "load_verdicts", "load_findings", "to_markdown"]
@@ -140,10 +140,7 @@ def verdict_table(chapter: str, rows: list[Verdict], findings: list[Finding] = (
         record = {"chapter": chapter, "rows": [asdict(r) for r in rows],
                   "findings": [asdict(f) for f in findings]}
         text = json.dumps(record, indent=1) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{chapter}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, folder / f"{chapter}.json")
+        atomic_write(folder / f"{chapter}.json", lambda fh: fh.write(text.encode("utf-8")), "verdict file")
     return Markdown(to_markdown(rows, findings))
 
 
