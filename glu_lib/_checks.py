@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 __all__ = ["positive_int", "non_negative_int", "finite_float", "as_matrix", "matrix_pair", "file_digest", "plain",
-           "plain_fields", "strict_bool", "check_memory", "pid_alive", "remove_stale_temporaries", "atomic_write"]
+           "plain_fields", "strict_bool", "TooLargeError", "check_memory", "pid_alive", "remove_stale_temporaries", "atomic_write"]
 
 
 def positive_int(value, name: str) -> int:
@@ -114,8 +114,12 @@ def strict_bool(value, name: str) -> bool:
     return value
 
 
+class TooLargeError(MemoryError, ValueError):
+    """A request that cannot fit in memory, refused before any work (a ``MemoryError`` and a ``ValueError``)."""
+
+
 def check_memory(n_bytes: float, what: str, *, fraction: float = 0.8) -> None:
-    """Raise ``MemoryError`` before any work when ``n_bytes`` for ``what`` exceed ``fraction`` of the
+    """Raise :class:`TooLargeError` before any work when ``n_bytes`` for ``what`` exceed ``fraction`` of the
     machine's physical memory (the size and the memory are named in the message)."""
     import os
 
@@ -124,7 +128,7 @@ def check_memory(n_bytes: float, what: str, *, fraction: float = 0.8) -> None:
     except (AttributeError, ValueError, OSError):  # not a POSIX system: no check
         return
     if n_bytes > fraction * total:
-        raise MemoryError(f"{what} needs about {n_bytes / 2**30:.3g} GiB, more than {fraction:.0%} of this "
+        raise TooLargeError(f"{what} needs about {n_bytes / 2**30:.3g} GiB, more than {fraction:.0%} of this "
                           f"machine's {total / 2**30:.3g} GiB of memory; ask for less")
 
 

@@ -384,6 +384,8 @@ def pair_ratios(kappas: dict, a: str, b: str, key: str = "kappa_full") -> np.nda
     never by position; entries without a seed (lists from :func:`ntk_condition_numbers`-like sources)
     are paired by position only when both kinds have the same number of them."""
     ea, eb = kappas.get(a, []), kappas.get(b, [])
+    if not ea or not eb:
+        raise ValueError(f"no seed has both kinds {a!r} and {b!r} (stored kinds: {sorted(kappas)})")
     seeded = [isinstance(e, dict) and "seed" in e for e in (*ea, *eb)]
     if any(seeded) and not all(seeded):
         raise ValueError(f"entries of {a!r} and {b!r} must all carry a 'seed' or none")
@@ -434,9 +436,20 @@ def _main(argv=None) -> None:
     import argparse
     import json
     import sys
+    from pathlib import Path
 
     argv = list(sys.argv[1:] if argv is None else argv)
     kinds6 = ["relu", "reglu", "gelu", "geglu", "silu", "swiglu"]
+    if "--results-dir" in argv:  # every sub-command: results read and written there (GLU_RESULTS_DIR)
+        import os
+
+        from .results import check_writable
+
+        i = argv.index("--results-dir")
+        if i + 1 >= len(argv):
+            raise SystemExit("--results-dir needs a folder")
+        os.environ["GLU_RESULTS_DIR"] = str(check_writable(Path(argv[i + 1])))
+        del argv[i : i + 2]
 
     def log(line):
         print(line, file=sys.stderr, flush=True)

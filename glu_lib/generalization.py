@@ -392,7 +392,8 @@ def full_set_eval(splits: dict, mean, std, batch_size: int = 500) -> Callable:
     return eval_fn
 
 
-def train_run(family: str, kind: str, optimizer: str, settings: dict, train_settings: dict, seed: int = 0) -> dict:
+def train_run(family: str, kind: str, optimizer: str, settings: dict, train_settings: dict, seed: int = 0, *,
+              ckpt_path=None) -> dict:
     """One training run of ``family`` with FFN ``kind`` and ``optimizer``; returns its history.
 
     ``"mixer"`` and ``"vit"`` train on ``settings["data"]`` (default ``"digits"``, see :func:`image_splits`)
@@ -400,7 +401,9 @@ def train_run(family: str, kind: str, optimizer: str, settings: dict, train_sett
     ``batch_size`` (and optionally ``train``, overrides of the training fields), ``train_settings[optimizer]``
     the :class:`~glu_lib.train.TrainConfig` fields. With ``settings["epochs"]`` (image families) the run
     is counted in epochs of the training split, evaluated on the full splits after every epoch
-    (:func:`full_set_eval`), as the official ``train_activation_gap.py`` does.
+    (:func:`full_set_eval`), as the official ``train_activation_gap.py`` does. With ``ckpt_path`` the run
+    is checkpointed (at least after every evaluation) and resumed from there after an interruption; the
+    checkpoints do not change the result.
     """
     if family not in ("mixer", "vit", "gpt"):
         raise ValueError(f"unknown model family {family!r}; expected one of ('mixer', 'vit', 'gpt')")
@@ -414,17 +417,22 @@ def train_run(family: str, kind: str, optimizer: str, settings: dict, train_sett
             per_epoch = math.ceil(len(splits["train"][1]) / settings["batch_size"])
             fields |= dict(max_iters=settings["epochs"] * per_epoch, eval_interval=per_epoch)
             eval_fn = full_set_eval(splits, mean, std)
+        if ckpt_path is not None and not fields.get("ckpt_interval"):
+            fields["ckpt_interval"] = fields.get("eval_interval", 250)
         tcfg = TrainConfig(optimizer=optimizer, seed=seed, **fields)
         fn = images.batch_fn(splits, settings["batch_size"], mean, std, train_augment=aug,
                              **settings.get("augment", {}))
         cfg = dict(image_size=size, channels=channels, num_outputs=classes, ffn=kind, **settings["model"])
         model = Mixer(MixerConfig(**cfg), seed) if family == "mixer" else ViT(ViTConfig(**cfg), seed)
-        return train(model, tcfg, fn, _ce, eval_fn=eval_fn)
+        return train(model, tcfg, fn, _ce, eval_fn=eval_fn, ckpt_path=ckpt_path)
     if family == "gpt":
+        if ckpt_path is not None and not fields.get("ckpt_interval"):
+            fields["ckpt_interval"] = fields.get("eval_interval", 250)
         tcfg = TrainConfig(optimizer=optimizer, seed=seed, **fields)
         corpus = text.char_corpus(text.fetch().read_text())
         mcfg = GPTConfig(vocab_size=corpus.vocab_size, ffn=kind, **settings["model"])
-        return train(GPT(mcfg, seed), tcfg, text.batch_fn(corpus, mcfg.block_size, settings["batch_size"]), text.lm_loss)
+        return train(GPT(mcfg, seed), tcfg, text.batch_fn(corpus, mcfg.block_size, settings["batch_size"]), text.lm_loss,
+                     ckpt_path=ckpt_path)
     raise ValueError(f"unknown model family {family!r}; expected 'mixer', 'vit' or 'gpt'")
 
 
@@ -505,8 +513,11 @@ def main(argv=None) -> None:
     import argparse
     from types import MappingProxyType
 
+    from pathlib import Path
+
+    from .claims import claim, in_shard, parse_shard
     from .config import Preset, preset
-    from .results import load_result, save_result
+    from .results import check_writable, load_result, save_result
     from .runs import GPT_RECIPES, GPT_VARIANTS, train_gpt
 
     ap = argparse.ArgumentParser(description="train the missing stored runs of chapter 6")
@@ -515,26 +526,46 @@ def main(argv=None) -> None:
     ap.add_argument("--kinds", nargs="+", default=["relu", "reglu", "gelu", "geglu", "silu", "swiglu"],
                     choices=["relu", "reglu", "gelu", "geglu", "silu", "swiglu"])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
-    ap.add_argument("--ckpt-dir", default="checkpoints")
+    ap.add_argument("--ckpt-dir", default="checkpoints", help="checkpoints of unfinished runs (resumed)")
+    ap.add_argument("--results-dir", default=None, help="where results are stored (default: the repository's results/)")
+    ap.add_argument("--shard", default=None, metavar="I/N",
+                    help="take runs I, I+N, ... of the queue (default: SLURM_ARRAY_TASK_ID of a job array, else all)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (the stored runs used 1)")
     args = ap.parse_args(argv)
+    try:
+        shard = parse_shard(args.shard)
+        folder = check_writable(Path(args.results_dir) if args.results_dir else None)
+    except (ValueError, PermissionError) as e:
+        ap.error(str(e))
+    if args.threads < 1:
+        ap.error(f"--threads must be >= 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
     P = preset("generalization", "full")
-    for seed in args.seeds:
-        for opt in args.optimizers:
-            for kind in args.kinds:
-                name = stored_name(args.family, opt, kind, seed)
-                if load_result(name) is not None:
-                    continue
-                if args.family == "gpt":
-                    recipe = "cpu_sgd" if opt == "sgd" else "cpu"
-                    out = train_gpt(kind, recipe, ckpt_dir=args.ckpt_dir, seed=seed)
-                    values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind, "seed": seed})
-                    save_result(name, out, Preset("gpt", recipe, values))
-                else:
-                    hist = train_run(args.family, kind, opt, P.panel[args.family], P.panel_train, seed=seed)
-                    values = MappingProxyType({"family": args.family, "optimizer": opt, "kind": kind, "seed": seed,
-                                               **P.panel[args.family], "train": P.panel_train[opt]})
-                    save_result(name, {"history": hist}, Preset("generalization", "panel", values))
-                print(f"{name}: train {_summary(load_result(name))}", flush=True)
+    queue = [(seed, opt, kind) for seed in args.seeds for opt in args.optimizers for kind in args.kinds]
+    for index, (seed, opt, kind) in enumerate(queue):
+        name = stored_name(args.family, opt, kind, seed)
+        if not in_shard(index, shard) or load_result(name, folder) is not None:
+            continue
+        held = claim(folder / ".claims", name)
+        if held is None:  # another worker is training it
+            print(f"{name}: claimed by another worker, skipped", flush=True)
+            continue
+        with held:
+            if load_result(name, folder) is not None:  # finished by another worker meanwhile
+                continue
+            if args.family == "gpt":
+                recipe = "cpu_sgd" if opt == "sgd" else "cpu"
+                out = train_gpt(kind, recipe, ckpt_dir=args.ckpt_dir, seed=seed)
+                values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind, "seed": seed})
+                save_result(name, out, Preset("gpt", recipe, values), folder)
+            else:
+                ckpt = Path(args.ckpt_dir) / f"{name}.pt" if args.ckpt_dir else None
+                hist = train_run(args.family, kind, opt, P.panel[args.family], P.panel_train, seed=seed,
+                                 ckpt_path=ckpt)
+                values = MappingProxyType({"family": args.family, "optimizer": opt, "kind": kind, "seed": seed,
+                                           **P.panel[args.family], "train": P.panel_train[opt]})
+                save_result(name, {"history": hist}, Preset("generalization", "panel", values), folder)
+        print(f"{name}: train {_summary(load_result(name, folder))}", flush=True)
 
 
 def _summary(stored: dict) -> str:

@@ -15,6 +15,7 @@ from types import MappingProxyType
 import torch
 
 from . import text
+from .claims import claim, in_shard, parse_shard
 from .config import Preset
 from .gpt import GPT, GPTConfig
 from .kinds import KINDS, get_kind
@@ -88,9 +89,20 @@ def main(argv=None) -> None:
     g.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     g.add_argument("--results-dir", default=None, help="where results are stored (default: the repository's results/)")
     g.add_argument("--overwrite", action="store_true", help="replace stored results of the same name")
+    g.add_argument("--shard", default=None, metavar="I/N",
+                   help="take FFN kinds I, I+N, ... (default: SLURM_ARRAY_TASK_ID of a job array, else all)")
+    g.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     args = ap.parse_args(argv)
     if args.seed < 0:
         ap.error(f"--seed must be >= 0, got {args.seed}")
+    try:
+        shard = parse_shard(args.shard)
+    except ValueError as e:
+        ap.error(str(e))
+    if args.threads is not None:
+        if args.threads < 1:
+            ap.error(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
     folder = Path(args.results_dir) if args.results_dir else results_dir()
     names = {ffn: f"gpt_{args.recipe}_{ffn}_seed{args.seed}" for ffn in dict.fromkeys(args.ffn)}
     existing = [str(_path(n, folder)) for n in names.values() if _path(n, folder).exists()]
@@ -100,11 +112,20 @@ def main(argv=None) -> None:
         check_writable(folder)
     except PermissionError as e:
         ap.error(str(e))
-    for ffn, name in names.items():
-        out = train_gpt(ffn, args.recipe, data_dir=args.data_dir, ckpt_dir=args.ckpt_dir, seed=args.seed,
-                        device=args.device, progress=True)
-        values = MappingProxyType({**GPT_RECIPES[args.recipe], "ffn": ffn, "seed": args.seed})
-        path = save_result(name, out, Preset("gpt", args.recipe, values), folder, overwrite=args.overwrite)
+    for index, (ffn, name) in enumerate(names.items()):
+        if not in_shard(index, shard):
+            continue
+        held = claim(folder / ".claims", name)
+        if held is None:  # another worker trains it (a second runner of the same run waits for nothing)
+            print(f"{ffn}: claimed by another worker, skipped")
+            continue
+        with held:
+            if _path(name, folder).exists() and not args.overwrite:  # finished by another worker meanwhile
+                continue
+            out = train_gpt(ffn, args.recipe, data_dir=args.data_dir, ckpt_dir=args.ckpt_dir, seed=args.seed,
+                            device=args.device, progress=True)
+            values = MappingProxyType({**GPT_RECIPES[args.recipe], "ffn": ffn, "seed": args.seed})
+            path = save_result(name, out, Preset("gpt", args.recipe, values), folder, overwrite=args.overwrite)
         print(f"{ffn}: final val loss {out['history']['val_loss'][-1]:.4f} -> {path}")
 
 

@@ -31,7 +31,7 @@ import pytest
 import torch
 
 import glu_lib
-from glu_lib import (_checks, analysis, config, data, deep, dynamics, generalization, gpt, images, kernels,
+from glu_lib import (_checks, analysis, claims, config, data, deep, dynamics, generalization, gpt, images, kernels,
                      kinds, mixer, models, notebook, ntk, plotting, results, runs, spectra, symbolic, text,
                      train, transformer, verdicts, vit)
 
@@ -662,6 +662,182 @@ CASES = [
     Case("verdicts.verdict_table: bad chapter", lambda: verdicts.verdict_table("../x", [], write=False), "chapter"),
     Case("verdicts.load_verdicts: bad chapter", lambda: verdicts.load_verdicts("../x"), "chapter"),
     Case("verdicts.to_markdown: not verdicts", lambda: verdicts.to_markdown([1]), "Verdict"),
+    Case("verdicts.Finding: unknown status", lambda: verdicts.Finding("a", "x", "y", "z", "true"), "status"),
+    Case("verdicts.Verdict: carriage return", lambda: verdicts.Verdict("a\rb", "x", "y", "z", "reproduced"),
+         "line break"),
+    Case("verdicts.load_findings: bad chapter", lambda: verdicts.load_findings("../x"), "chapter"),
+    Case("verdicts.load_verdicts: file holds []", lambda: verdicts.load_verdicts("01_x", _file(b"[]", "01_x.json").parent),
+         r"01_x\.json is malformed"),
+]
+
+
+# --------------------------------------------------------------------------- round 3: new kinds of input
+
+TOKENS = torch.randn(4, 2, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+
+
+class _Mixing(torch.nn.Module):
+    """A model whose output for one sample depends on the others (``h - h.mean(0)``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = torch.nn.Linear(3, 8).double(), torch.nn.Linear(8, 1).double()
+
+    def forward(self, x):
+        h = self.a(x)
+        return self.b(torch.tanh(h - h.mean(0))).reshape(-1)
+
+
+class _Dropout(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.a, self.d, self.b = torch.nn.Linear(3, 16).double(), torch.nn.Dropout(0.5), torch.nn.Linear(16, 1).double()
+
+    def forward(self, x):
+        return self.b(self.d(torch.tanh(self.a(x)))).reshape(-1)
+
+
+class _Gated(torch.nn.Module):
+    """Tokens through a layer behind a ReZero gate at 0: that layer's output gradient is zero everywhere."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.a, self.b = torch.nn.Linear(3, 3).double(), torch.nn.Linear(3, 1).double()
+        self.g = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+
+    def forward(self, x):
+        return self.b(x + self.g * self.a(x)).sum((1, 2))
+
+
+def _meta_two():
+    with torch.device("meta"):
+        return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+
+
+def _partly_frozen(kind="relu"):
+    net = _two(kind, bias=True)
+    net.W.weight.requires_grad_(False)
+    return net
+
+
+def _many_probes_few_ffn():
+    """More probes than FFN parameters: the FFN kernel is singular and λmin may come out negative."""
+    settings = dict(image_size=8, patch_size=4, channels=1, dim=4, depth=1, heads=1, mlp_dim=2)
+    model = deep.build("vit", "relu", settings, seed=0)
+    return deep.model_kappas("vit", model, deep.probe_inputs("vit", 64, settings, seed=0))
+
+
+def _np_config_resume():
+    path = _tmpdir() / "np.pt"
+    cfg = train.TrainConfig(**{**TCFG, "lr": np.float64(1e-3), "max_iters": np.int64(2), "seed": np.int64(0)})
+    train.train(_two(), cfg, _bf, _mse, ckpt_path=path, stop_at=1)
+    return train.train(_two(), cfg, _bf, _mse, ckpt_path=path)
+
+
+def _l1(m, x, y):
+    return (m(x) - y).abs().mean()
+
+
+def _loss_swap():
+    path = _tmpdir() / "loss.pt"
+    train.train(_two(), train.TrainConfig(**TCFG), _bf, _mse, ckpt_path=path, stop_at=1)
+    return train.train(_two(), train.TrainConfig(**TCFG), _bf, _l1, ckpt_path=path)
+
+
+def _zero_dim_ckpt():
+    net = _Gated()
+    cfg = train.TrainConfig(**TCFG)
+    bf = lambda split, gen: (torch.randn(2, 4, 3, generator=gen, dtype=torch.float64),  # noqa: E731
+                             torch.randn(2, generator=gen, dtype=torch.float64))
+    return train.train(net, cfg, bf, _mse, ckpt_path=_tmpdir() / "g.pt")
+
+
+def _nan_test(a, b, seed):
+    return float("nan")
+
+
+CLAIMS = _tmpdir()
+
+
+def _release_twice():
+    held = claims.claim(_tmpdir(), "twice")
+    held.release()
+    return held.release()
+
+
+def _scorecard_twice():
+    from glu_lib import scorecard
+
+    return scorecard.collect(["01_two_layer_glu", "01_two_layer_glu"], _tmpdir())
+
+
+CASES += [
+    Case("ntk.empirical_ntk: model on the meta device", lambda: ntk.empirical_ntk(_meta_two(), X), "meta"),
+    Case("ntk.empirical_ntk: two-layer, all frozen", lambda: ntk.empirical_ntk(_frozen(), X), "frozen|trainable"),
+    Case("ntk.two_layer_ntk: partly frozen = generic", lambda: (ntk.two_layer_ntk(_partly_frozen("reglu"), X),
+                                                                ntk.generic_ntk(_partly_frozen("reglu"), X)), "",
+         lambda r: np.allclose(r[0], r[1], rtol=1e-10, atol=1e-12)),
+    Case("ntk.structured_ntk: sample-mixing model", lambda: ntk.structured_ntk(_Mixing(), X), "mixes samples"),
+    Case("ntk.structured_ntk: zero-gradient token layer", lambda: (ntk.structured_ntk(_Gated(), TOKENS),
+                                                                  ntk.generic_ntk(_Gated(), TOKENS)),
+         "", lambda r: np.allclose(r[0], r[1], rtol=1e-10)),
+    Case("ntk.implicit_ntk: dropout in train mode", lambda: ntk.implicit_ntk(_Dropout().train(), X), "",
+         lambda k: np.allclose(k, k.T) and np.allclose(k, ntk.implicit_ntk(_Dropout().eval(), X))),
+    Case("ntk.generic_ntk: dropout in train mode", lambda: ntk.generic_ntk(_Dropout().train(), X), "",
+         lambda k: np.allclose(k, k.T) and np.allclose(k, ntk.generic_ntk(_Dropout().eval(), X))),
+    Case("deep.model_kappas: singular FFN kernel", _many_probes_few_ffn, "",
+         lambda r: r["kappa_ffn"] > 0 and r["kappa_full"] > 0),
+    Case("deep.pair_ratios: seeds {0, 1} against {1}", lambda: deep.pair_ratios(
+        {"relu": [{"kappa_full": 10.0, "seed": 0}, {"kappa_full": 1.0, "seed": 1}],
+         "reglu": [{"kappa_full": 1.0, "seed": 1}]}, "relu", "reglu"), "", lambda r: list(r) == [1.0]),
+    Case("kernels.expected_ntk: kernel underflows", lambda: kernels.expected_ntk(X * 1e-100, "reglu", 10), "underflow"),
+    Case("dynamics.kernel_loss_curve: complex targets", lambda: dynamics.kernel_loss_curve(K, np.ones(6) * 1j, 1e-3, 3),
+         "complex"),
+    Case("dynamics.kernel_loss_curve: cannot fit in memory", lambda: dynamics.kernel_loss_curve(
+        np.eye(3), np.ones(3), 0.1, 10**14), "GiB"),
+    Case("text.get_batch: batch cannot fit in memory", lambda: text.get_batch(CORPUS.train, 8, 10**12, GEN()), "GiB"),
+    Case("train.TrainConfig: NumPy scalars resume", _np_config_resume, "", lambda h: h["iter"][-1] == 2),
+    Case("train.TrainConfig: decay_all='no'", lambda: train.TrainConfig(decay_all="no"), "decay_all"),
+    Case("gpt.GPTConfig: NumPy scalars are plain", lambda: gpt.GPTConfig(n_embd=np.int64(16), dropout=np.float64(0)),
+         "", lambda c: type(c.n_embd) is int and type(c.dropout) is float),
+    Case("train.train: checkpoint of another loss", _loss_swap, "loss function"),
+    Case("train.train: 0-dim parameter checkpointed", _zero_dim_ckpt, "", lambda h: h["iter"][-1] == 2),
+    Case("images.read_tiny_imagenet: '../' in annotations", lambda: images.read_tiny_imagenet(
+        _tiny("../../train/n01/images/a.JPEG\tn01\n"), "val"), "plain file name"),
+    Case("images.read_tiny_imagenet: absolute path in annotations", lambda: images.read_tiny_imagenet(
+        _tiny("/etc/passwd\tn01\n"), "val"), "plain file name"),
+    Case("generalization.rejection_rate: NaN p-value", lambda: generalization.rejection_rate(
+        _nan_test, 2, n_runs=2, n_evals=3), "p-value"),
+    Case("results.save_result: keys 1 and '1'", lambda: results.save_result("x", {1: "a", "1": "b"}, P, _tmpdir()),
+         "collide"),
+    Case("scorecard.collect: chapter listed twice", _scorecard_twice, "more than once"),
+    Case("_checks.plain: NumPy scalars", lambda: _checks.plain({np.int64(1): (np.float32(0.5), [np.bool_(True)])}), "",
+         lambda v: v == {1: (0.5, [True])} and type(list(v)[0]) is int),
+    Case("_checks.plain_fields: not a dataclass", lambda: _checks.plain_fields(3), "dataclass"),
+    Case("_checks.strict_bool: 'no'", lambda: _checks.strict_bool("no", "flag"), "flag"),
+    Case("_checks.check_memory: too much", lambda: _checks.check_memory(1e30, "a test"), "a test"),
+    Case("_checks.TooLargeError: is a ValueError", lambda: _checks.TooLargeError("x"), "",
+         lambda e: isinstance(e, ValueError) and isinstance(e, MemoryError)),
+    Case("claims.claim: bad name", lambda: claims.claim(_tmpdir(), "../x"), "invalid result name"),
+    Case("claims.claim: held twice", lambda: (claims.claim(CLAIMS, "run"), claims.claim(CLAIMS, "run")), "",
+         lambda r: r[0] is not None and r[1] is None),
+    Case("claims.Claim: released twice", lambda: _release_twice(), "", lambda r: r is None),
+    Case("claims.parse_shard: I >= N", lambda: claims.parse_shard("2/2"), "0 <= I < N"),
+    Case("claims.parse_shard: not I/N", lambda: claims.parse_shard("half"), "I/N"),
+    Case("claims.parse_shard: SLURM without a count", lambda: claims.parse_shard(
+        None, {"SLURM_ARRAY_TASK_ID": "3"}), "SLURM_ARRAY_TASK_COUNT"),
+    Case("claims.parse_shard: SLURM array 1-4", lambda: claims.parse_shard(
+        None, {"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "4"}), "",
+         lambda r: r == (2, 4)),
+    Case("claims.in_shard: round robin", lambda: [i for i in range(7) if claims.in_shard(i, (1, 3))], "",
+         lambda r: r == [1, 4]),
+    Case("_checks.pid_alive: no such process", lambda: _checks.pid_alive(2**22 + 12345), "", lambda r: r is False),
+    Case("_checks.remove_stale_temporaries: no folder", lambda: _checks.remove_stale_temporaries(
+        _tmpdir() / "none" / "x.pt"), "", lambda r: r == []),
+    Case("_checks.atomic_write: folder is a file", lambda: _checks.atomic_write(_file(b"x") / "y", lambda f: None),
+         "exists|directory|Not a directory"),
 ]
 
 
@@ -687,9 +863,10 @@ def test_every_public_function_is_walked():
             "use_style", "device", "results_dir", "verdicts_dir", "data_dir", "provenance", "code_version",
             "relu_profile", "expansion_coefficients", "unit_ntk_terms", "chain_rule_check", "expected_ntk_expr",
             "relu_dual_kernels", "eq5_remainder", "eq5_limit", "flat_jacobian", "loglog_lines",
-            "plot_loss_curves", "CharCorpus"}  # constants, and functions without arguments to get wrong
+            "plot_loss_curves", "CharCorpus", "STALE_AFTER_S", "STATUSES",
+            "FINDINGS_TITLE"}  # constants, and functions without arguments to get wrong
     missing = []
-    for mod in (_checks, analysis, config, data, deep, dynamics, generalization, gpt, images, kernels, kinds,
+    for mod in (_checks, analysis, claims, config, data, deep, dynamics, generalization, gpt, images, kernels, kinds,
                 mixer, models, notebook, ntk, plotting, results, runs, spectra, symbolic, text, train,
                 transformer, verdicts, vit):
         short = mod.__name__.split(".")[-1]
