@@ -72,22 +72,31 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="tiny sizes for a smoke test")
     ap.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)
-    ap.add_argument("--out-prefix", default=str(Path(tempfile.gettempdir()) / "deep_ntk_"), help=argparse.SUPPRESS)
+    ap.add_argument("--out-prefix", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.quick:
         args.n, args.dim, args.depth, args.mlp, args.image, args.block_mib = 8, 16, 1, 32, 8, 1
     if args.one:
+        if args.out_prefix is None:
+            ap.error("--one needs --out-prefix (a private folder made by the parent run)")
         print(json.dumps(run_one(args.one, args)))
         return
     import numpy as np
 
+    with tempfile.TemporaryDirectory(prefix="deep_ntk_memory_") as private:  # mode 0700, a fresh name per run
+        _compare(args, str(Path(private) / "kernel_"), np)
+
+
+def _compare(args, prefix: str, np) -> None:
     rows = []
     for method in METHODS:
-        cmd = [sys.executable, __file__, "--one", method] + [a for a in sys.argv[1:] if a != "--quick"]
+        cmd = [sys.executable, __file__, "--one", method, "--out-prefix", prefix] + [
+            a for a in sys.argv[1:] if a != "--quick"]
         if args.quick:
             cmd += ["--quick"]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    args.out_prefix = prefix
     ref = np.load(args.out_prefix + "straightforward.npy")
     print(f"ViT (GEGLU): n={args.n} probe images {args.image}x{args.image}, dim {args.dim}, depth {args.depth}, "
           f"mlp {args.mlp}, {rows[0]['params']} parameters, float64, {args.threads} threads")
