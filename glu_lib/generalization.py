@@ -530,7 +530,7 @@ def main(argv=None) -> None:
     ap.add_argument("--results-dir", default=None, help="where results are stored (default: the repository's results/)")
     ap.add_argument("--shard", default=None, metavar="I/N",
                     help="take runs I, I+N, ... of the queue (default: SLURM_ARRAY_TASK_ID of a job array, else all)")
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (the stored runs used 1)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1; a run is reproduced bit for bit at the same count)")
     args = ap.parse_args(argv)
     try:
         shard = parse_shard(args.shard)

@@ -39,8 +39,10 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def _env():
-    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+def _env():  # the workers import the glu_lib that this test imported
+    import glu_lib
+
+    return {**os.environ, "PYTHONPATH": str(Path(glu_lib.__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
 
 
 def _queue(tmp_path, *extra, workers=2):
