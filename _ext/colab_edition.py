@@ -406,8 +406,8 @@ def install_cell(project: dict, branch: str, fingerprint: str):
     """The first code cell of an edition (see the module docstring)."""
     repository = project["urls"]["Repository"]
     source = f'''\
-# The book's library, glu_lib: installed on Colab from the branch this notebook was opened
-# from; everywhere, checked against the library this edition was generated with.
+# The book's library, glu_lib: installed on Colab from the branch this notebook was
+# opened from; everywhere, checked against the library this edition was generated with.
 import hashlib
 import pathlib
 import subprocess
@@ -430,8 +430,8 @@ for _path in sorted(_pkg.rglob("*.py")):
         _digest.update(_rel.encode() + b"\\0" + _text + b"\\0")
 if _digest.hexdigest() != GENERATED_WITH:
     warnings.warn("glu_lib " + glu_lib.__version__ + " differs from the library this "
-                  "notebook was generated with: its stored outputs may not be reproduced.",
-                  stacklevel=1)'''
+                  "notebook was generated with: its stored outputs may not be "
+                  "reproduced.", stacklevel=1)'''
     cell = nbformat.v4.new_code_cell(source)
     cell.id = "colab-install"
     cell.metadata = {}
