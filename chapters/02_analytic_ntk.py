@@ -239,7 +239,7 @@ for k, r in conv.items():
     print(f"{k:9s} error at widest ({r['units'][-1]} units): {sig(mean[-1])}   "
           f"slope: {slopes[k]:.2f}")
 
-# %% mystnb={"figure": {"caption": "Relative Frobenius error of the empirical NTK of one network against the expected NTK (Eq. 3/4), against the number of hidden units, for every kind (smoke scale, computed live). Lines: mean over seeds; bands: min\u2013max. Non-GLU kinds dashed, GLU kinds solid; the grey line has slope \u22121/2.", "name": "fig-width-convergence"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Relative Frobenius error of the empirical NTK of one network against the expected NTK (Eq. 3/4), against the number of hidden units, for every kind (smoke scale, computed live). Lines: mean over seeds; bands: min\u2013max. Non-GLU kinds dashed, GLU kinds solid; the grey line has slope \u22121/2.", "name": "fig-width-convergence"}}
 fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.2), sharey=True,
                          layout="constrained")
 GROUPS = (("relu", "gelu", "silu"), ("reglu", "geglu", "swiglu", "bilinear", "glu"))
@@ -287,7 +287,7 @@ for k, r in ratio.items():
     print(f"{k:7s} error / (d/m) at the widest m, per d: "
           + " ".join(f"{v:.3f}" for v in r[:, -1]))
 
-# %% mystnb={"figure": {"caption": "Error of the Eq. 5 approximation K\u0303 \u2248 K \u2299 XX\u1d40/d for Gaussian inputs (smoke scale, live). Left: ReGLU, error against width for several input dimensions d; dotted lines are d/m. Right: error divided by d/m at the widest m, for the three GLU kinds: it tends to 1.", "name": "fig-eq5-error"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Error of the Eq. 5 approximation K\u0303 \u2248 K \u2299 XX\u1d40/d for Gaussian inputs (smoke scale, live). Left: ReGLU, error against width for several input dimensions d; dotted lines are d/m. Right: error divided by d/m at the widest m, for the three GLU kinds: it tends to 1.", "name": "fig-eq5-error"}}
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.0), layout="constrained")
 cmap = plt.get_cmap("Blues")
 for i, d in enumerate(P.eq5_d):
@@ -335,7 +335,7 @@ for (p, e), r in angles.items():
     print(f"  mean|cos_GLU - cos_nonGLU*cos_x| {r['dev_product']:.3f}, "
           f"- cos_nonGLU {r['dev_non_glu']:.3f}, - 0 {np.abs(r['glu']).mean():.3f}")
 
-# %% mystnb={"figure": {"caption": "Gradient cosines of the GLU net against the product of the non-GLU gradient cosine and the input cosine, for all sample pairs (n=50, d=100, width 400, seed 0; live). Top: empirical NTKs of finite nets; bottom: expected kernels. The diagonal is Eq. 5's prediction.", "name": "fig-gradient-angles"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Gradient cosines of the GLU net against the product of the non-GLU gradient cosine and the input cosine, for all sample pairs (n=50, d=100, width 400, seed 0; live). Top: empirical NTKs of finite nets; bottom: expected kernels. The diagonal is Eq. 5's prediction.", "name": "fig-gradient-angles"}}
 fig, axes = plt.subplots(2, 3, figsize=(COLUMN_WIDTH, 4.8), sharex=True, sharey=True,
                          layout="constrained")
 for col, p in enumerate(PAIRS):
@@ -431,7 +431,7 @@ for name, r in runs.items():
     assert all(abs(v - 1) < 0.05 for v in eq5), name
     assert all(v < 0.5 for v in r["angle_dev_ratio"].values()), name
 
-# %%
+# %% tags=["hide-input"]
 def verdict_numbers(r):
     eq5 = [v for vals in r["eq5_ratio_widest_m"].values() for v in vals]
     sl = r["slopes"].values()

@@ -103,9 +103,9 @@ def _read_json(path: Path, what: str):
         raise ValueError(f"{what} {path} is unreadable or truncated ({e}); restore it or delete it") from e
 
 
-def stored_results_table(directory: str | Path) -> str:
-    """Markdown table of the stored results in ``directory`` (``*.json`` with provenance)."""
-    lines = ["| result | made on | device | preset | glu_lib | commit |", "|---|---|---|---|---|---|"]
+def _stored_provenance(directory: Path) -> list[tuple[str, dict]]:
+    """(file name, provenance) of every stored result in ``directory`` that has one."""
+    found = []
     for path in sorted(Path(directory).glob("*.json")):
         record = _read_json(path, "stored result")
         prov = record.get("provenance") if isinstance(record, dict) else None
@@ -115,11 +115,49 @@ def stored_results_table(directory: str | Path) -> str:
                 prov.get("preset", {}), dict):
             raise ValueError(f"stored result {path} has a malformed provenance record (date, device, git_sha "
                              "must be texts and preset a mapping)")
-        preset = prov.get("preset", {})
-        name = f"{preset.get('chapter', '?')} / {preset.get('scale', '?')}"
-        lines.append(f"| `{path.name}` | {prov.get('date', '—')[:10]} | {prov.get('device', '—')} | {name} | "
-                     f"{prov.get('glu_lib', '—')} | `{prov.get('git_sha', 'unknown')[:7]}` |")
-    return "\n".join(lines)
+        found.append((path.name, prov))
+    return found
+
+
+def _family(prov: dict) -> str:
+    preset = prov.get("preset", {})
+    return f"{preset.get('chapter', '?')} / {preset.get('scale', '?')}"
+
+
+def _span(values: list[str]) -> str:
+    values = sorted(set(v for v in values if v)) or ["—"]
+    return values[0] if len(values) == 1 else f"{values[0]} to {values[-1]}"
+
+
+def _each(values: list[str]) -> str:
+    return "; ".join(sorted(set(v for v in values if v))) or "—"
+
+
+def stored_results_table(directory: str | Path) -> str:
+    """The stored results in ``directory`` (``*.json`` with provenance), one row per family.
+
+    A family is the preset that made its results (chapter / scale, e.g. ``gpt / cpu``): its row
+    gives the number of results, the days they were made, the devices, the ``glu_lib`` versions and
+    the number of commits. Below the table, one collapsed block per family lists its files with
+    the day and commit of each (MyST ``dropdown`` blocks; the page renders Markdown as MyST).
+    """
+    groups: dict[str, list[tuple[str, dict]]] = {}
+    for name, prov in _stored_provenance(Path(directory)):
+        groups.setdefault(_family(prov), []).append((name, prov))
+    lines = ["| stored family | results | made on | device | glu_lib | commits |",
+             "|---|---|---|---|---|---|"]
+    details = []
+    for family, items in sorted(groups.items()):
+        provs = [p for _, p in items]
+        commits = {p.get("git_sha", "unknown")[:7] for p in provs}
+        lines.append(f"| {family} | {len(items)} | {_span([p.get('date', '')[:10] for p in provs])} | "
+                     f"{_each([p.get('device', '') for p in provs])} | "
+                     f"{_each([p.get('glu_lib', '') for p in provs])} | {len(commits)} |")
+        rows = "\n".join(f"| `{name}` | {p.get('date', '—')[:10]} | `{p.get('git_sha', 'unknown')[:7]}` |"
+                         for name, p in items)
+        details.append(f":::{{dropdown}} {family}: {len(items)} file(s)\n\n"
+                       f"| file | made on | commit |\n|---|---|---|\n{rows}\n:::")
+    return "\n".join(lines) + ("\n\n" + "\n\n".join(details) if details else "")
 
 
 def recorded_run_table(path: str | Path, *, link: bool = True) -> tuple[str, str]:

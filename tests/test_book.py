@@ -280,6 +280,134 @@ def test_built_pages_buttons_and_api():
     for stem in CHAPTER_STEMS:
         html = (BUILT / "chapters" / f"{stem}.html").read_text(encoding="utf-8")
         assert "/edit/" in html and f"chapters/{stem}.py" in html and f"edit/main/chapters/{stem}.ipynb" not in html
-        assert f"blob/main/chapters/{stem}.ipynb" in html, f"{stem}: the launch button must open the notebook"
+        launch = re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', html)
+        assert launch and all(u.endswith(f"/blob/main/colab/{stem}.ipynb") for u in launch), (
+            f"{stem}: the launch button must open the Colab edition colab/{stem}.ipynb, not {launch}")
     api = (BUILT / "chapters" / "api.html").read_text(encoding="utf-8")
     assert "&lt;built-in" not in api and "&lt;function" not in api, "raw reprs on the API page"
+
+
+@needs_build
+def test_built_chapters_render_their_verdict_tables_and_numbers():
+    """The verdict tables are HTML tables (MyST, not CommonMark); figures are numbered per chapter."""
+    for chapter in _numbered_chapters():
+        html = (BUILT / f"{chapter.entry}.html").read_text(encoding="utf-8")
+        assert "| paper claim |" not in html, f"{chapter.stem}: a verdict table is left as text"
+        assert "<table" in html, f"{chapter.stem}: no table on the page"
+        numbers = re.findall(r'<span class="caption-number">Fig\. ([\d.]+)', html)
+        assert all(n.startswith(f"{chapter.number}.") for n in numbers), (chapter.stem, numbers)
+        assert f'<span class="section-number">{chapter.number}. </span>' in html
+
+
+@needs_build
+def test_built_pages_have_one_search_field():
+    html = (BUILT / "chapters" / "02_analytic_ntk.html").read_text(encoding="utf-8")
+    assert "navbar-persistent--container" not in html, "a second search field in the page header"
+
+
+# --------------------------------------------------------------------------- readers' view of the pages
+
+
+def _numbered_chapters():
+    import importlib.util
+    import sys
+
+    module = sys.modules.get("colab_edition")
+    if module is None:  # the generator of the Colab editions reads _toc.yml as the book numbers it
+        spec = importlib.util.spec_from_file_location("colab_edition", ROOT / "_ext" / "colab_edition.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["colab_edition"] = module
+        spec.loader.exec_module(module)
+    return [c for c in module.toc_chapters(ROOT) if c.number is not None]
+
+
+def test_markdown_outputs_render_as_myst_and_the_header_has_no_search_field():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    sphinx = config["sphinx"]
+    assert sphinx["config"]["nb_render_markdown_format"] == "myst", "verdict tables would render as text"
+    assert sphinx["recursive_update"] is True, "html_theme_options would replace jupyter-book's buttons"
+    assert sphinx["config"]["html_theme_options"]["navbar_persistent"] == []
+    assert config["html"]["baseurl"].startswith("https://") and config["html"]["baseurl"].endswith("/")
+
+
+def test_chapters_are_numbered_per_chapter():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert config["html"]["use_multitoc_numbering"] is True
+    assert config["sphinx"]["config"]["numfig"] is True
+    assert config["sphinx"]["config"].get("numfig_secnum_depth", 1) == 1
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    parts = [p for p in toc["parts"] if any(re.match(r"chapters/\d\d_", c["file"]) for c in p["chapters"])]
+    assert parts and all(p.get("numbered") for p in parts), "the chapters' part of _toc.yml must be numbered"
+    notation = (CHAPTERS / "notation.md").read_text(encoding="utf-8")
+    assert "numbered per chapter" in notation
+
+
+def test_chapter_titles_carry_their_table_of_contents_number():
+    """The plain notebook shows "# 3. Title"; the book takes the number off and shows the toc's."""
+    for chapter in _numbered_chapters():
+        title = next(line for c in _notebook(chapter.stem).cells if c.cell_type == "markdown"
+                     for line in c.source.splitlines() if line.startswith("# "))
+        assert re.match(rf"# {chapter.number}\. \S", title), (
+            f"{chapter.stem}: the title {title!r} must start with its number in _toc.yml, {chapter.number}.")
+
+
+#: Functions of glu_lib.plotting that only set a style or pick colours; any other call draws.
+_STYLE_ONLY = {"use_style", "kind_style"}
+_HIDDEN = {"hide-input", "remove-input", "hide-cell", "remove-cell"}
+
+
+def _drawing_names() -> set[str]:
+    import glu_lib.plotting as plotting
+
+    return {name for name, obj in vars(plotting).items()
+            if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "") == plotting.__name__
+            } - _STYLE_ONLY
+
+
+def _needs_hidden_input(source: str, metadata: dict, drawing: set[str]) -> str | None:
+    """Why a code cell's input should be folded away (plotting or verdict building), or None."""
+    if metadata.get("mystnb", {}).get("figure"):
+        return "a figure"
+    if re.search(r"\bplt\.(subplots|figure|show|subplot_mosaic)\(|\.savefig\(", source):
+        return "plotting"
+    called = set(re.findall(r"\b([A-Za-z_]\w*)\s*\(", source))
+    if called & drawing:
+        return "plotting (" + ", ".join(sorted(called & drawing)) + ")"
+    if {"verdict_table", "Verdict", "Finding"} & called:
+        return "verdict building"
+    return None
+
+
+@pytest.mark.parametrize("stem", CHAPTER_STEMS)
+def test_plotting_and_verdict_cells_hide_their_input(stem):
+    """A chapter page reads as prose, figures, numbers and tables: drawing and verdict-building
+    code is one click away (``# %% tags=["hide-input"]`` in the .py), not on the page."""
+    drawing = _drawing_names()
+    need = []
+    for i, cell in enumerate(_notebook(stem).cells):
+        if cell.cell_type != "code" or _HIDDEN & set(cell.metadata.get("tags", [])):
+            continue
+        why = _needs_hidden_input(cell.source, cell.metadata, drawing)
+        if why:
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            need.append(f"cell {i} ({why}): {first[:60]!r}")
+    assert not need, (f"chapters/{stem}.py: tag these cells hide-input "
+                      f"(# %% tags=[\"hide-input\"]):\n  " + "\n  ".join(need))
+
+
+def test_the_hide_input_check_finds_what_it_should():
+    drawing = _drawing_names()
+    assert {"heatmaps", "loglog_lines", "teaser_figure"} <= drawing and not _STYLE_ONLY & drawing
+    assert _needs_hidden_input("fig, ax = plt.subplots()", {}, drawing) == "plotting"
+    assert _needs_hidden_input("x = 1", {"mystnb": {"figure": {"caption": "c"}}}, drawing) == "a figure"
+    assert _needs_hidden_input("heatmaps([K], ['K'])", {}, drawing).startswith("plotting")
+    assert _needs_hidden_input("verdict_table('02', rows)", {}, drawing) == "verdict building"
+    assert _needs_hidden_input("use_style()\nprint(kind_style('relu'))", {}, drawing) is None
+    assert _needs_hidden_input("kappa = condition_number(K)", {}, drawing) is None
+
+
+def test_readme_documents_the_page_checker_and_the_colab_edition():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "npm pack mathjax@3" in readme and "package/es5" in readme
+    assert "--width" not in readme or "1024" in readme
+    assert ".venv/bin/python _ext/colab_edition.py" in readme

@@ -89,10 +89,14 @@ def test_stored_results_and_recorded_run_tables(tmp_path):
             "glu_lib": "0.1.0", "preset": {"chapter": "analytic_ntk", "scale": "full"}}
     (tmp_path / "r.json").write_text(json.dumps({"provenance": prov, "data": {}}))
     (tmp_path / "other.json").write_text(json.dumps({"no": "provenance"}))
-    table = execution.stored_results_table(tmp_path)
-    assert table.splitlines()[2] == ("| `r.json` | 2026-11-25 | cpu (x86_64, 2 cores) | analytic_ntk / full | "
-                                     "0.1.0 | `307da89` |")
-    assert len(table.splitlines()) == 3
+    later = dict(prov, git_sha="aaaaaaa0", date="2026-11-27T00:00:00+00:00")
+    (tmp_path / "s.json").write_text(json.dumps({"provenance": later, "data": {}}))
+    table = execution.stored_results_table(tmp_path).splitlines()
+    # one row per family, then one collapsed block per family listing its files
+    assert table[2] == "| analytic_ntk / full | 2 | 2026-11-25 to 2026-11-27 | cpu (x86_64, 2 cores) | 0.1.0 | 2 |"
+    assert table[3] == "" and table[4] == ":::{dropdown} analytic_ntk / full: 2 file(s)"
+    assert "| `r.json` | 2026-11-25 | `307da89` |" in table and "| `s.json` | 2026-11-27 | `aaaaaaa` |" in table
+    assert table[-1] == ":::" and len(table) == 11
     assert execution.recorded_run_table(tmp_path / "none.json") == ("", "")
     run = {"date": "2026-12-01T00:14:33+00:00", "total_seconds": 33.6,
            "machine": {"python": "3.11.7", "torch": "2.13.0", "device": "CPU", "platform": "Linux"},
