@@ -755,7 +755,7 @@ def _check_independent(model, Zv, raw) -> None:
     Nv = Zv.shape[0]
     if Nv < 2:
         return
-    with torch.no_grad():
+    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
         for v in (0, Nv - 1):
             alone = model(Zv[v : v + 1]).reshape(-1)
             tol = 100 * torch.finfo(alone.dtype).eps ** 0.5 * max(float(alone.abs().max()), float(raw[v].abs().max()), 1e-30)

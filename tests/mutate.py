@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The test files that guard each module.
 TESTS = {
-    "ntk": ["tests/test_ntk.py", "tests/test_structured_ntk.py"],
+    "ntk": ["tests/test_ntk.py", "tests/test_structured_ntk.py", "tests/test_reliability.py"],
     "spectra": ["tests/test_spectra.py", "tests/test_mutants.py"],
     "generalization": ["tests/test_generalization.py", "tests/test_mutants.py"],
     "train": ["tests/test_train_resume.py", "tests/test_mutants.py"],
@@ -68,7 +68,8 @@ def _code_lines(text: str):
         if s.startswith('"""') or s.startswith('r"""'):
             in_doc = quotes == 1
             continue
-        if not s or s.startswith("#") or s.startswith("raise ") or "f\"" in s or s.startswith("__all__"):
+        if (not s or s.startswith("#") or s.startswith("raise ") or "f\"" in s or s.startswith("__all__")
+                or s.lstrip("rfb(").startswith(("'", '"'))):  # a message's continuation: text, not code
             continue
         out.append(no)
     return out

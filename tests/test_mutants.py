@@ -130,3 +130,14 @@ def test_random_crop_reaches_every_offset():
     out = images.augment(img, torch.Generator().manual_seed(0), (0.0,), (1.0,), pad=1, flip=False, erase_p=0.0)
     crops = {tuple(o.flatten().tolist()) for o in out}
     assert len(crops) == 9
+
+
+def test_permutation_statistics_are_the_energy_distance():
+    """The statistic that the permutation tests compute from the distance matrix (``_energy_from``,
+    ``_split_statistic``) is the energy distance of the two groups; a changed weight of the cross term
+    (``2·E‖a−b‖`` → ``3·E‖a−b‖``) leaves the p-values of well separated groups alone and is seen here."""
+    rng = np.random.default_rng(8)
+    A, B = rng.standard_normal((7, 2)), rng.standard_normal((5, 2)) + 0.3
+    assert gen.energy_test(A, B, 10)[0] == pytest.approx(gen.energy_distance(A, B), rel=1e-12)
+    runs_a, runs_b = [A[:3], A[3:]], [B[:2], B[2:]]
+    assert gen.run_energy_test([(runs_a, runs_b)]).statistic == pytest.approx(gen.energy_distance(A, B), rel=1e-12)

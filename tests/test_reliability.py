@@ -134,3 +134,25 @@ def test_execution_page_names_a_truncated_record(tmp_path):
     run.write_text(json.dumps({"machine": {"python": "3.11"}, "date": "2026-01-01"}))
     with pytest.raises(ValueError, match=r"run\.json"):
         execution.recorded_run_table(run)
+
+
+class _Convs(torch.nn.Module):
+    """Convolutions the structured path does not read (groups, reflect padding) beside one it does."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.grouped = torch.nn.Conv2d(2, 4, 3, groups=2, padding=1).double()
+        self.reflect = torch.nn.Conv2d(4, 2, 3, padding=1, padding_mode="reflect").double()
+        self.plain = torch.nn.Conv2d(2, 1, 3).double()
+
+    def forward(self, x):
+        return self.plain(torch.tanh(self.reflect(torch.tanh(self.grouped(x))))).sum((1, 2, 3))
+
+
+def test_unsupported_convolutions_go_to_the_jacobian_path():
+    X = torch.randn(4, 2, 5, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    info = {}
+    K = structured_ntk(_Convs(), X, info=info)
+    assert {"grouped.weight", "reflect.weight"} <= set(info["jacobian"]) and "plain.weight" in info["structured"]
+    np.testing.assert_allclose(K, generic_ntk(_Convs(), X), rtol=1e-10)
