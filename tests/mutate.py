@@ -28,7 +28,7 @@ TESTS = {
     "ntk": ["tests/test_ntk.py", "tests/test_structured_ntk.py", "tests/test_reliability.py"],
     "spectra": ["tests/test_spectra.py", "tests/test_mutants.py"],
     "generalization": ["tests/test_generalization.py", "tests/test_mutants.py"],
-    "train": ["tests/test_train_resume.py", "tests/test_mutants.py"],
+    "train": ["tests/test_train_resume.py", "tests/test_mutants.py", "tests/test_shared_runs.py"],
     "verdicts": ["tests/test_verdicts.py", "tests/test_scorecard.py"],
     "scorecard": ["tests/test_scorecard.py", "tests/test_mutants.py"],
     "images": ["tests/test_images_augment.py", "tests/test_mutants.py"],
