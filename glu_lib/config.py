@@ -75,7 +75,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "full": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, dim_head=64,
                               mlp_dim=256, layout="official", init="official"),
                      mixer=dict(image_size=32, patch_size=4, channels=3, dim=256, depth=4, token_expansion=16,
-                                channel_expansion=0.5),
+                                channel_expansion=0.5, init="official"),
                      n_probe=64, mixer_n_probe=32, seeds=4, gpt_recipe="shakespeare_char", gpt_length=64,
                      gpt_stds=(0.02, 0.0566), train_kinds=("relu", "reglu", "gelu", "geglu", "silu", "swiglu")),
     },
