@@ -38,7 +38,7 @@ from .vit import ViT, ViTConfig
 
 __all__ = ["energy_distance", "energy_test", "paper_energy_test", "RunTest", "run_energy_test",
            "simulate_null_clouds", "NullCalibration", "calibrate_null", "rejection_rate", "monte_carlo_error",
-           "holm", "Pooled", "random_effects_pool", "cloud", "gap_at_matched_loss", "GapDifference",
+           "holm", "Pooled", "random_effects_pool", "pools_by_family", "cloud", "gap_at_matched_loss", "GapDifference",
            "gap_difference_ci", "pooled_difference", "image_splits", "full_set_eval", "train_run", "stored_name",
            "stored_clouds", "Comparison", "compare", "plot_clouds"]
 
@@ -473,6 +473,24 @@ def random_effects_pool(gaps, level: float = 0.95) -> Pooled:
     se = math.sqrt(float(np.sum(ws * (d - mean) ** 2)) / ((k - 1) * ws.sum()))
     half = float(stats.t.ppf((1 + level) / 2, k - 1)) * se
     return Pooled(mean, mean - half, mean + half, math.sqrt(tau2), k)
+
+
+def pools_by_family(comparisons: dict, level: float = 0.95) -> dict:
+    """:func:`random_effects_pool` of the matched-loss gap differences of ``comparisons`` (keys whose first
+    item is the model family, values :class:`Comparison`), per family and over all (key ``"all"``).
+
+    Families with fewer than two defined differences are left out. The comparisons of one family share
+    seeds and data order, so even this pool treats somewhat dependent comparisons as independent.
+    """
+    gaps: dict = {}
+    for key, c in comparisons.items():
+        if c.gap is not None:
+            gaps.setdefault(key[0], []).append(c.gap)
+    out = {fam: random_effects_pool(g, level) for fam, g in gaps.items() if len(g) >= 2}
+    every = [g for gs in gaps.values() for g in gs]
+    if len(every) >= 2:
+        out["all"] = random_effects_pool(every, level)
+    return out
 
 
 @functools.lru_cache(maxsize=1)
