@@ -110,7 +110,9 @@ for family, s in settings.items():
 # The table gives every deep model of the chapter, live and stored, with its parameters and the
 # FLOPs of one forward pass on one probe input (matrix products and convolutions, counted by
 # PyTorch's `FlopCounterMode` on shape-only `meta` tensors; element-wise operations not counted),
-# for each non-GLU kind and its GLU twin.
+# non-GLU and GLU. The activation does not change a shape, so ReLU, GELU and SiLU share these
+# counts, and so do ReGLU, GEGLU and SwiGLU (a test checks it); the GPT windows have the lengths
+# of the probes used below (the live length, 64 and 16 tokens).
 
 # %% tags=["hide-input"]
 F = preset("deep_models", "full")
@@ -126,17 +128,15 @@ MODELS = {  # name: (family, settings, probe length of the GPT)
     "GPT-2 small (stored)": ("gpt", gpt2_small, 16),
 }
 sizes = {(name, k): report.model_size(fam, k, s, length=L)
-         for name, (fam, s, L) in MODELS.items() for k in KINDS6}
-lines = ["| model | pair | params non-GLU | params GLU | MFLOP non-GLU | MFLOP GLU |",
-         "|---|---|---|---|---|---|"]
+         for name, (fam, s, L) in MODELS.items() for k in ("relu", "reglu")}
+lines = ["| model | params non-GLU | params GLU | MFLOP non-GLU | MFLOP GLU |",
+         "|---|---|---|---|---|"]
 for name in MODELS:
-    for a, b in PAIRS:
-        (pa, fa), (pb, fb) = sizes[name, a], sizes[name, b]
-        lines.append(f"| {name} | {a}/{b} | {pa:,} | {pb:,} | {sig(fa / 1e6)} | "
-                     f"{sig(fb / 1e6)} |")
+    (pa, fa), (pb, fb) = sizes[name, "relu"], sizes[name, "reglu"]
+    lines.append(f"| {name} | {pa:,} | {pb:,} | {sig(fa / 1e6)} | {sig(fb / 1e6)} |")
 display(Markdown("\n".join(lines)))
-param_gap = max(abs(sizes[n, a][0] / sizes[n, b][0] - 1) for n in MODELS for a, b in PAIRS)
-print(f"largest relative parameter difference within a pair: {sig(param_gap, 2)}")
+param_gap = max(abs(sizes[n, "relu"][0] / sizes[n, "reglu"][0] - 1) for n in MODELS)
+print(f"largest relative parameter difference, non-GLU vs GLU: {sig(param_gap, 2)}")
 assert param_gap < 0.01
 assert sizes["ViT 4096 (stored)", "relu"][0] == 25_724_001  # the official ViT
 
@@ -237,7 +237,9 @@ assert sum(wins(live["vit"]).values()) >= 2 * P.seeds
 # initialisation) were computed on a shared
 # 2-core CPU, one kernel after another, each stored as soon as it was done (an interrupted run
 # resumes), with
-# `python -m glu_lib.deep deep_fig3_vit --family vit --settings '<json>' --n 64 --seeds 0 1 2 3`.
+# `python -m glu_lib.deep deep_fig3_vit --family vit --settings '<json>' --n 64 --seeds 0 1 2 3`
+# (the Mixer: `deep_fig3_mixer_official --family mixer ... --n 32`, its settings with
+# `"init": "official"`).
 # GPT-2 small (12 layers, 12 heads, width 768, context 1024, vocabulary 50257, 124M parameters, tied
 # embeddings, GPT-2 initialisation) was run on 16 random token sequences of 16 tokens, and again on
 # windows of real text below. The time each kernel took on the shared CPU is stored with it; the
@@ -365,9 +367,9 @@ for std in P.gpt_stds:
             ]
             for k in KINDS6
         }
+    product = sig(std * gpt_settings["n_embd"] ** 0.5, 2)
     print(f"GPT width {gpt_settings['n_embd']}, weight std {std} "
-          f"(std x sqrt(width) {sig(std * gpt_settings['n_embd'] ** 0.5, 2)}; GPT-2 small "
-          f"{sig(0.02 * 768 ** 0.5, 2)}):")
+          f"(std x sqrt(width) {product}; GPT-2 small {sig(0.02 * 768 ** 0.5, 2)}):")
     for a, b in PAIRS:
         print("  " + ratio_line("gpt", scaled[std], a, b))
 
@@ -821,12 +823,15 @@ if stored:
 # %%
 gains = {}
 for opt in ("adamw", "sgd"):
-    finals = report.final_losses(lambda k, s: stored_name("gpt", opt, k, s), KINDS6, range(4))
+    finals = report.final_losses(lambda k, s: stored_name("gpt", opt, k, s),
+                                 KINDS6, range(4))
     gains[opt] = report.optimisation_gains(finals)
     for (a, b), g in gains[opt].items():
+        by = ", ".join(f"{v:+.3f}" for v in g)
         print(f"{opt:5s} {a}/{b}: final training loss {np.mean(finals[a]):.3f} vs "
-              f"{np.mean(finals[b]):.3f}; GLU lower by {', '.join(f'{v:+.3f}' for v in g)}")
-gain_lower = {opt: sum(int((g > 0).sum()) for g in gs.values()) for opt, gs in gains.items()}
+              f"{np.mean(finals[b]):.3f}; GLU lower by {by}")
+gain_lower = {opt: sum(int((g > 0).sum()) for g in gs.values())
+              for opt, gs in gains.items()}
 print("seeds x pairs with GLU lower: "
       + ", ".join(f"{opt} {n}/12" for opt, n in gain_lower.items()))
 assert gain_lower["adamw"] == 12 and gain_lower["sgd"] <= 3, gain_lower
@@ -920,21 +925,24 @@ names = {"vit": "ViT", "mixer": "MLP-Mixer", "gpt": "GPT-2 small"}
 rows = []
 for family in FAMILIES:
     sm = report.ratio_summary(live[family])
-    fu = {key: report.ratio_summary(full[family], key) for key in ("kappa_full", "kappa_ffn")}
+    fu = {key: report.ratio_summary(full[family], key)
+          for key in ("kappa_full", "kappa_ffn")}
     text_full = (f"all {fu['kappa_full'].text(sig)}, FFN {fu['kappa_ffn'].text(sig)}"
                  if fu["kappa_full"] else "not run")
     verdict = report.kappa_verdict(fu["kappa_full"], fu["kappa_ffn"])
     if family == "gpt" and text_ratios.size:
-        text_full += (f"; text probes {sig(text_ratios.min())}-{sig(text_ratios.max())} "
+        text_full += (f"; text probes {sig(text_ratios.min())}-"
+                      f"{sig(text_ratios.max())} "
                       f"({int((text_ratios > 1).sum())}/{text_ratios.size})")
         if verdict == "reproduced" and not (text_ratios > 1).all():
             verdict = "partly reproduced"
+    sm_ffn = report.ratio_summary(live[family], "kappa_ffn")
+    ran = ("paper scale" if family != "gpt"
+           else "GPT-2 small; random and tiny-shakespeare probes")
     rows.append(Verdict(
         f"{names[family]}: GLU has a lower NTK κ than non-GLU at init (3 pairs)",
-        "paper Fig. 3", f"all {sm.text(sig)}, FFN "
-        f"{report.ratio_summary(live[family], 'kappa_ffn').text(sig)}", text_full, verdict,
-        run="paper scale" if family != "gpt" else "GPT-2 small; random and tiny-shakespeare "
-        "probes"))
+        "paper Fig. 3", f"all {sm.text(sig)}, FFN {sm_ffn.text(sig)}", text_full,
+        verdict, run=ran))
 cpu_after = np.array([q["trained", "kappa_full"] for q in trained_ratio.values()])
 after_ratio = after.get("gelu", np.nan) / after.get("geglu", np.nan)
 rows.append(Verdict(
@@ -959,16 +967,19 @@ rows.append(Verdict(
 
 # %% tags=["hide-input"]
 def sweep_finding(claim, select, labels, name):
-    full_, ffn_ = (pooled_ratios(name, key, select) for key in ("kappa_full", "kappa_ffn"))
+    full_, ffn_ = (pooled_ratios(name, key, select)
+                   for key in ("kappa_full", "kappa_ffn"))
     if not full_.size:
         return Finding(claim, "Ch. 5 sweep", "not run", "not run", "not tested")
-    text_ = (f"all {sig(full_.min())}-{sig(full_.max())} ({(full_ > 1).sum()}/{full_.size}), "
-             f"FFN {sig(ffn_.min())}-{sig(ffn_.max())} ({(ffn_ > 1).sum()}/{ffn_.size})")
+    text_ = (f"all {sig(full_.min())}-{sig(full_.max())} "
+             f"({(full_ > 1).sum()}/{full_.size}), "
+             f"FFN {sig(ffn_.min())}-{sig(ffn_.max())} "
+             f"({(ffn_ > 1).sum()}/{ffn_.size})")
     both = np.concatenate([full_, ffn_])
     status = ("holds" if (both > 1).all() else "holds in part" if (both > 1).any()
               else "does not hold")
-    ratio = {lab: slice_live[lab]["gelu"]["kappa_full"] / slice_live[lab]["geglu"]["kappa_full"]
-             for lab in labels}
+    ratio = {lab: slice_live[lab]["gelu"]["kappa_full"]
+             / slice_live[lab]["geglu"]["kappa_full"] for lab in labels}
     sm = (f"gelu/geglu live, seed {SEED}: "
           + ", ".join(f"{lab.split('/')[0]} {sig(r)}" for lab, r in ratio.items())
           if labels else "not run")
@@ -984,29 +995,30 @@ SWEEPS = [
      "deep_sign_init"),
     ("Small GPT, Xavier init: GLU has the lower NTK κ", family_is("gpt", "xavier"), [],
      "deep_sign_init"),
-    ("Small GPT, GPT-2 init (std 0.02): GLU has the lower NTK κ", family_is("gpt", "gpt2"),
-     ["gpt/width 64/gpt2"], "deep_sign_init"),
+    ("Small GPT, GPT-2 init (std 0.02): GLU has the lower NTK κ",
+     family_is("gpt", "gpt2"), ["gpt/width 64/gpt2"], "deep_sign_init"),
     ("Small ViT, 17-257 tokens: GLU has the lower NTK κ", family_is("vit"), [],
      "deep_sign_tokens"),
-    ("Small GPT (GPT-2 init), 8-64 tokens: GLU has the lower NTK κ", family_is("gpt"), [],
-     "deep_sign_tokens"),
+    ("Small GPT (GPT-2 init), 8-64 tokens: GLU has the lower NTK κ",
+     family_is("gpt"), [], "deep_sign_tokens"),
     ("Small ViT, 16-128 probes: GLU has the lower NTK κ", family_is("vit"), [],
      "deep_sign_probes"),
-    ("Small GPT (GPT-2 init), 16-128 probes: GLU has the lower NTK κ", family_is("gpt"), [],
-     "deep_sign_probes"),
+    ("Small GPT (GPT-2 init), 16-128 probes: GLU has the lower NTK κ",
+     family_is("gpt"), [], "deep_sign_probes"),
 ]
 findings = [sweep_finding(*sw) for sw in SWEEPS]
 gpt2_w64 = below["GPT-2 init, width 64, FFN only"]
 lecun = above["LeCun, ViT and GPT, all params"]
 findings[3] = replace(findings[3], headline=(
-    f"The initialisation decides the sign of the κ comparison in small GPTs: with LeCun "
-    f"initialisation GLU is better conditioned in {int((lecun > 1).sum())} of {lecun.size} "
-    f"cases, with GPT-2's fixed std 0.02 its FFN-only κ is higher in "
+    f"The initialisation decides the sign of the κ comparison in small GPTs: with "
+    f"LeCun initialisation GLU is better conditioned in {int((lecun > 1).sum())} of "
+    f"{lecun.size} cases, with GPT-2's fixed std 0.02 its FFN-only κ is higher in "
     f"{int((gpt2_w64 < 1).sum())} of {gpt2_w64.size} at width 64."))
 if mixer_variant:
     v = mixer_variant["kappa_full"]
     findings.insert(0, Finding(
-        "Mixer 256 with Xavier init on every layer (the book's variant): GLU has the lower κ",
+        "Mixer 256 with Xavier init on every layer (the book's variant): GLU has the "
+        "lower κ",
         "Ch. 5 stored variant", "not run",
         f"all {v.text(sig)}, FFN {mixer_variant['kappa_ffn'].text(sig)}",
         "holds" if v.above == v.n else "holds in part" if v.above else "does not hold"))

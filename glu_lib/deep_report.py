@@ -7,6 +7,7 @@ short and the rules are tested.
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 import numpy as np
@@ -30,7 +31,7 @@ def model_size(family: str, kind: str, settings: dict, *, length: int | None = N
 
     from .deep import build, param_count
 
-    with torch.device("meta"):
+    with torch.device("meta"), _no_random_draws():
         model = build(family, kind, settings, dtype=torch.float32)
     if family == "gpt":
         T = length or settings["block_size"]
@@ -41,6 +42,27 @@ def model_size(family: str, kind: str, settings: dict, *, length: int | None = N
     with FlopCounterMode(display=False) as counter:
         model(x)
     return param_count(model), int(counter.get_total_flops())
+
+
+@contextlib.contextmanager
+def _no_random_draws():
+    """While building on the ``meta`` device: ``torch.randn``/``torch.rand`` return shape-only tensors.
+
+    The initialisers draw their weights from a CPU generator, which PyTorch does even on ``meta``
+    (seconds for a GPT-2); only shapes matter for counting, so the draws are skipped.
+    """
+    real = torch.randn, torch.rand
+
+    def shape_only(*size, generator=None, dtype=None, **kwargs):
+        if len(size) == 1 and isinstance(size[0], (tuple, list, torch.Size)):
+            size = tuple(size[0])
+        return torch.empty(size, dtype=dtype, device="meta")
+
+    torch.randn = torch.rand = shape_only
+    try:
+        yield
+    finally:
+        torch.randn, torch.rand = real
 
 
 class RatioSummary(NamedTuple):
