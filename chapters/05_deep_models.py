@@ -280,8 +280,8 @@ if xavier_mixer:
     for key in ("kappa_full", "kappa_ffn"):
         mixer_variant[key] = report.ratio_summary(xavier_mixer[1], key)
         official = report.ratio_summary(full["mixer"], key)
-        print(f"Mixer 256, {key}: Xavier everywhere {mixer_variant[key].text(sig)}, "
-              f"official init {official.text(sig) if official else 'not run'}")
+        print(f"Mixer 256, {key}: Xavier everywhere {mixer_variant[key].text(sig)},")
+        print(f"    official init {official.text(sig) if official else 'not run'}")
     v, o = mixer_variant["kappa_full"], report.ratio_summary(full["mixer"])
     assert v.above == v.n and v.low < o.low and v.high < o.high, (v, o)
 
@@ -830,7 +830,8 @@ for opt in ("adamw", "sgd"):
     for (a, b), g in gains[opt].items():
         by = ", ".join(f"{v:+.3f}" for v in g)
         print(f"{opt:5s} {a}/{b}: final training loss {np.mean(finals[a]):.3f} vs "
-              f"{np.mean(finals[b]):.3f}; GLU lower by {by}")
+              f"{np.mean(finals[b]):.3f};")
+        print(f"    GLU lower by {by}")
 gain_lower = {opt: sum(int((g > 0).sum()) for g in gs.values())
               for opt, gs in gains.items()}
 print("seeds x pairs with GLU lower: "
