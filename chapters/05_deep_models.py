@@ -53,25 +53,29 @@ SEED = 0
 
 # %%
 import textwrap
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import torch
+from IPython.display import Markdown, display
 
 from glu_lib import deep, text
+from glu_lib import deep_report as report
 from glu_lib.config import preset
 from glu_lib.kinds import PAIRS
 from glu_lib.ntk import empirical_ntk
 from glu_lib.notebook import seed_everything, sig
 from glu_lib.plotting import COLUMN_WIDTH, kind_style, use_style
+from glu_lib.generalization import stored_name
 from glu_lib.results import load_result
 from glu_lib.runs import GPT_RECIPES, train_gpt
-from glu_lib.verdicts import Verdict, verdict_table
+from glu_lib.verdicts import Finding, Verdict, verdict_table
 
 P = preset("deep_models", SCALE)
 seed_everything(SEED)
-torch.set_num_threads(2)
+torch.set_num_threads(1)
 use_style()
 KINDS6 = [k for pair in PAIRS for k in pair]
 FAMILIES = ("vit", "mixer", "gpt")
@@ -97,12 +101,44 @@ for family, s in settings.items():
 # (smoke) and the official code's (full scale: `LN → Linear → LN` patch embedding, heads of 64
 # features without qkv bias, one LayerNorm shared by the whole stack, the official initialisation);
 # a test checks it against the official model's 25,724,001 parameters.
+# The Mixer has two initialisations: the official code's (Xavier normal only in the token- and
+# channel-mixing MLPs, with W and P of a GLU each initialised on its own, PyTorch's defaults for
+# the patch embedding and the head; used at both scales) and this book's earlier one (Xavier
+# normal with zero biases on every layer, the stacked W and P counted together in the fan-out),
+# kept as a stored variant.
+#
+# The table gives every deep model of the chapter, live and stored, with its parameters and the
+# FLOPs of one forward pass on one probe input (matrix products and convolutions, counted by
+# PyTorch's `FlopCounterMode` on shape-only `meta` tensors; element-wise operations not counted),
+# non-GLU and GLU. The activation does not change a shape, so ReLU, GELU and SiLU share these
+# counts, and so do ReGLU, GEGLU and SwiGLU (a test checks it); the GPT windows have the lengths
+# of the probes used below (the live length, 64 and 16 tokens).
 
-# %%
-for family, s in settings.items():
-    counts = {k: deep.param_count(deep.build(family, k, s, seed=SEED)) for k in KINDS6}
-    print(f"{family:5s} " + "  ".join(f"{k}={v}" for k, v in counts.items()))
-    assert max(counts.values()) - min(counts.values()) < 0.01 * max(counts.values())
+# %% tags=["hide-input"]
+F = preset("deep_models", "full")
+gpt2_small = dict(vocab_size=50257, block_size=1024, n_layer=12, n_head=12, n_embd=768)
+cpu_gpt = dict(GPT_RECIPES["cpu"]["model"], vocab_size=corpus.vocab_size)
+MODELS = {  # name: (family, settings, probe length of the GPT)
+    "ViT (live)": ("vit", P.vit, None),
+    "ViT 4096 (stored)": ("vit", F.vit, None),
+    "Mixer (live)": ("mixer", P.mixer, None),
+    "Mixer 256 (stored)": ("mixer", F.mixer, None),
+    "GPT (live)": ("gpt", gpt_settings, P.gpt_length),
+    "GPT, CPU recipe (stored)": ("gpt", cpu_gpt, 64),
+    "GPT-2 small (stored)": ("gpt", gpt2_small, 16),
+}
+sizes = {(name, k): report.model_size(fam, k, s, length=L)
+         for name, (fam, s, L) in MODELS.items() for k in ("relu", "reglu")}
+lines = ["| model | params non-GLU | params GLU | MFLOP non-GLU | MFLOP GLU |",
+         "|---|---|---|---|---|"]
+for name in MODELS:
+    (pa, fa), (pb, fb) = sizes[name, "relu"], sizes[name, "reglu"]
+    lines.append(f"| {name} | {pa:,} | {pb:,} | {sig(fa / 1e6)} | {sig(fb / 1e6)} |")
+display(Markdown("\n".join(lines)))
+param_gap = max(abs(sizes[n, "relu"][0] / sizes[n, "reglu"][0] - 1) for n in MODELS)
+print(f"largest relative parameter difference, non-GLU vs GLU: {sig(param_gap, 2)}")
+assert param_gap < 0.01
+assert sizes["ViT 4096 (stored)", "relu"][0] == 25_724_001  # the official ViT
 
 # %% [markdown]
 # ## The NTK condition number at initialisation (paper Fig. 3), live
@@ -153,7 +189,7 @@ for family in FAMILIES:
     for a, b in PAIRS:
         print(ratio_line(family, live[family], a, b))
 
-# %% mystnb={"figure": {"caption": "Condition number of the empirical NTK at initialisation for each FFN kind, smoke scale (live): all parameters (top) and FFN parameters only (bottom). Bars: geometric mean over 4 seeds; dots: single seeds. Non-GLU kinds hatched, GLU kinds solid; log scale.", "name": "fig-deep-kappa"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Condition number of the empirical NTK at initialisation for each FFN kind, smoke scale (live): all parameters (top) and FFN parameters only (bottom). Bars: geometric mean over 4 seeds; dots: single seeds. Non-GLU kinds hatched, GLU kinds solid; log scale.", "name": "fig-deep-kappa"}}
 fig, axes = plt.subplots(2, 3, figsize=(COLUMN_WIDTH, 5.0), layout="constrained")
 titles = {"vit": "ViT", "mixer": "MLP-Mixer", "gpt": "GPT"}
 for j, family in enumerate(FAMILIES):
@@ -197,10 +233,13 @@ assert sum(wins(live["vit"]).values()) >= 2 * P.seeds
 #
 # The official ViT (width 4096, depth 4, 4 heads of 64 features, MLP 256, 32×32×3 inputs with patch 4,
 # 64 Gaussian probes, float32 as the official script) and the Mixer at the official script's setting
-# (width 256, depth 4, token hidden 1024, channel hidden 128, 32 probes) were computed on a shared
+# (width 256, depth 4, token hidden 1024, channel hidden 128, 32 probes, the official
+# initialisation) were computed on a shared
 # 2-core CPU, one kernel after another, each stored as soon as it was done (an interrupted run
 # resumes), with
-# `python -m glu_lib.deep deep_fig3_vit --family vit --settings '<json>' --n 64 --seeds 0 1 2 3`.
+# `python -m glu_lib.deep deep_fig3_vit --family vit --settings '<json>' --n 64 --seeds 0 1 2 3`
+# (the Mixer: `deep_fig3_mixer_official --family mixer ... --n 32`, its settings with
+# `"init": "official"`).
 # GPT-2 small (12 layers, 12 heads, width 768, context 1024, vocabulary 50257, 124M parameters, tied
 # embeddings, GPT-2 initialisation) was run on 16 random token sequences of 16 tokens, and again on
 # windows of real text below. The time each kernel took on the shared CPU is stored with it; the
@@ -209,7 +248,7 @@ assert sum(wins(live["vit"]).values()) >= 2 * P.seeds
 # %%
 stored = {
     "vit": deep.stored_kappas("deep_fig3_vit"),
-    "mixer": deep.stored_kappas("deep_fig3_mixer"),
+    "mixer": deep.stored_kappas("deep_fig3_mixer_official"),
     "gpt": deep.stored_kappas("deep_fig3_gpt2"),
 }
 full = {f: (v[1] if v else {}) for f, v in stored.items()}
@@ -229,7 +268,24 @@ for family, v in stored.items():
         if deep.pair_ratios(res, a, b).size:
             print("   " + ratio_line(family, res, a, b))
 
-# %% mystnb={"figure": {"caption": "Paper Fig. 3 at the paper's scale (stored CPU runs, float32): \u03ba of the empirical NTK at initialisation of the official ViT (width 4096), the MLP-Mixer (width 256) and GPT-2 small, all parameters (top) and FFN parameters only (bottom). Bars: geometric mean over the stored seeds; dots: single seeds.", "name": "fig-deep-kappa-full"}}
+# %% [markdown]
+# The Mixer was first computed with this book's earlier initialisation (Xavier normal with zero
+# biases on every layer; the same command with the default `init`). The official one gives the
+# larger ratios above; the variant:
+
+# %%
+xavier_mixer = deep.stored_kappas("deep_fig3_mixer")
+mixer_variant = {}
+if xavier_mixer:
+    for key in ("kappa_full", "kappa_ffn"):
+        mixer_variant[key] = report.ratio_summary(xavier_mixer[1], key)
+        official = report.ratio_summary(full["mixer"], key)
+        print(f"Mixer 256, {key}: Xavier everywhere {mixer_variant[key].text(sig)},")
+        print(f"    official init {official.text(sig) if official else 'not run'}")
+    v, o = mixer_variant["kappa_full"], report.ratio_summary(full["mixer"])
+    assert v.above == v.n and v.low < o.low and v.high < o.high, (v, o)
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Paper Fig. 3 at the paper's scale (stored CPU runs, float32): \u03ba of the empirical NTK at initialisation of the official ViT (width 4096), the MLP-Mixer (width 256) and GPT-2 small, all parameters (top) and FFN parameters only (bottom). Bars: geometric mean over the stored seeds; dots: single seeds.", "name": "fig-deep-kappa-full"}}
 fig, axes = plt.subplots(2, 3, figsize=(COLUMN_WIDTH, 5.0), layout="constrained")
 titles_full = {"vit": "ViT 4096", "mixer": "MLP-Mixer 256", "gpt": "GPT-2 small"}
 for j, family in enumerate(FAMILIES):
@@ -312,7 +368,9 @@ for std in P.gpt_stds:
             ]
             for k in KINDS6
         }
-    print(f"GPT width {gpt_settings['n_embd']}, weight std {std}:")
+    product = sig(std * gpt_settings["n_embd"] ** 0.5, 2)
+    print(f"GPT width {gpt_settings['n_embd']}, weight std {std} "
+          f"(std x sqrt(width) {product}; GPT-2 small {sig(0.02 * 768 ** 0.5, 2)}):")
     for a, b in PAIRS:
         print("  " + ratio_line("gpt", scaled[std], a, b))
 
@@ -393,7 +451,7 @@ for a, b in PAIRS:
     print(ratio_line("vit", narrow_res, a, b))
 assert all(v == P.seeds for v in wins(narrow_res, "kappa_ffn").values())
 
-# %% mystnb={"figure": {"caption": "What decides the sign. Left: non-GLU/GLU \u03ba ratio of the official-layout ViT against its width (stored runs, seed 0), all parameters (solid) and FFN only (dotted): flat. Right: the small GPT (live, smoke scale) at GPT-2's weight std 0.02 and at the std giving GPT-2 small's std\u00b7\u221awidth; geometric mean over seeds, circles all parameters, squares FFN only. Above the grey line GLU is better conditioned.", "name": "fig-deep-sign"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "What decides the sign. Left: non-GLU/GLU \u03ba ratio of the official-layout ViT against its width (stored runs, seed 0), all parameters (solid) and FFN only (dotted): flat. Right: the small GPT (live, smoke scale) at GPT-2's weight std 0.02 and at the std giving GPT-2 small's std\u00b7\u221awidth; geometric mean over seeds, circles all parameters, squares FFN only. Above the grey line GLU is better conditioned.", "name": "fig-deep-sign"}}
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.0), layout="constrained")
 for a, b in PAIRS:
     ds = [d for d in width_ratio if width_ratio[d][(a, b, "kappa_full")].size]
@@ -470,7 +528,7 @@ for name, grid in SIGN.items():
             f"FFN {pooled(res, 'kappa_ffn')}"
         )
 
-# %% mystnb={"figure": {"caption": "What controls the sign at a small size (stored sweeps, 8 seeds, float64): non-GLU/GLU \u03ba ratio of the official-layout ViT (left) and the GPT of the nanoGPT CPU recipe (right) against the initialisation at two widths (top; off.: the official code's), the number of tokens (middle) and the number of probes (bottom). Filled circles: all parameters; open squares: FFN only; one dot per seed, colour by pair; lines join the geometric means. Above the grey line GLU is better conditioned.", "name": "fig-deep-sign-sweeps"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "What controls the sign at a small size (stored sweeps, 8 seeds, float64): non-GLU/GLU \u03ba ratio of the official-layout ViT (left) and the GPT of the nanoGPT CPU recipe (right) against the initialisation at two widths (top; off.: the official code's), the number of tokens (middle) and the number of probes (bottom). Filled circles: all parameters; open squares: FFN only; one dot per seed, colour by pair; lines join the geometric means. Above the grey line GLU is better conditioned.", "name": "fig-deep-sign-sweeps"}}
 INIT_LABEL = {"lecun": "LeCun", "official": "off.", "gpt2": "GPT-2", "xavier": "Xavier"}
 PAIR_OFFSET = {pair: 0.1 * (i - 1) for i, pair in enumerate(PAIRS)}
 fig, axes = plt.subplots(3, 2, figsize=(COLUMN_WIDTH, 7.6), layout="constrained")
@@ -542,16 +600,8 @@ plt.show()
 
 # %%
 def pooled_ratios(name, key, select=lambda pt: True, pairs=PAIRS):
-    """Ratios of ``pairs`` at every seed, pooled over the points of a stored sweep
-    chosen by ``select``."""
-    grid = SIGN.get(name) or {}
-    rs = [
-        deep.pair_ratios(res, a, b, key)
-        for pt, res in grid.values()
-        if select(pt)
-        for a, b in pairs
-    ]
-    return np.concatenate(rs) if rs else np.array([])
+    """Ratios of ``pairs`` at every seed, pooled over the points of a stored sweep."""
+    return report.sweep_ratios(SIGN.get(name), key, select, pairs)
 
 
 def family_is(family, x=None):
@@ -686,7 +736,7 @@ for k, r in runs.items():
     print(f"{k:6s} params {r['params']}  val loss: start {start:.3f}, end {end:.3f}")
     assert h["val_loss"][-1] < h["val_loss"][0] - 0.5
 
-# %% mystnb={"figure": {"caption": "Validation loss of the GPT variants during training on character-level tiny-shakespeare (smoke recipe, live). Non-GLU dashed, GLU solid.", "name": "fig-gpt-curves"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Validation loss of the GPT variants during training on character-level tiny-shakespeare (smoke recipe, live). Non-GLU dashed, GLU solid.", "name": "fig-gpt-curves"}}
 fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
 for k, r in runs.items():
     ax.plot(
@@ -730,8 +780,8 @@ for k in P.train_kinds:
 #
 # The GELU GPT is GPT-2 itself, and at nanoGPT's CPU recipe (4 layers, 4 heads, width 128, context 64,
 # batch 12, 2000 iterations, no dropout) nanoGPT reports a validation loss of about 1.88; its GPU recipe
-# (6/6/384, context 256, batch 64, 5000 iterations, dropout 0.2) reaches 1.4697. Runs of the CPU recipe,
-# one seed per kind, were made on a 2-core CPU with `python -m glu_lib.runs gpt --recipe cpu --ffn gelu ...`
+# (6/6/384, context 256, batch 64, 5000 iterations, dropout 0.2) reaches 1.4697. Runs of the CPU recipe
+# (seed 0 here, 4 seeds further down), were made on a 2-core CPU with `python -m glu_lib.runs gpt --recipe cpu --ffn gelu ...`
 # and are stored in `results/` with their provenance; the GPU recipe has not been run for this book yet.
 
 # %%
@@ -749,7 +799,7 @@ for k, res in stored.items():
 if "gelu" in stored:
     assert abs(stored["gelu"]["data"]["history"]["val_loss"][-1] - 1.88) < 0.05
 
-# %% mystnb={"figure": {"caption": "Validation loss of the GPT variants at nanoGPT's CPU recipe on character-level tiny-shakespeare (stored runs, 2000 iterations, one seed). Non-GLU dashed, GLU solid; the grey line is nanoGPT's published 1.88 for the GELU model.", "name": "fig-gpt-cpu-recipe"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Validation loss of the GPT variants at nanoGPT's CPU recipe on character-level tiny-shakespeare (stored runs, 2000 iterations, seed 0). Non-GLU dashed, GLU solid; the grey line is nanoGPT's published 1.88 for the GELU model.", "name": "fig-gpt-cpu-recipe"}}
 if stored:
     fig, ax = plt.subplots(figsize=(5.5, 3.4), layout="constrained")
     for k, res in stored.items():
@@ -764,19 +814,35 @@ if stored:
     ax.legend()
     plt.show()
 
+# %% [markdown]
+# **The paper's optimisation claim, seen directly.** The same recipe was run with 4 seeds per kind,
+# with AdamW and with SGD (momentum 0.9, lr 0.3: chapter 6's runs, stored with their provenance). The
+# cell compares the final **training** loss (the quantity the optimisation claim is about; 20
+# batches of the training split at iteration 2,000) of each GLU kind with its non-GLU twin, seed by
+# seed. A missing run is an error, not a skipped comparison.
+
 # %%
-final = {k: res["data"]["history"]["val_loss"][-1] for k, res in stored.items()}
-gain = {(a, b): final[a] - final[b] for a, b in PAIRS if a in final and b in final}
-for (a, b), g in gain.items():
-    print(f"{a}/{b}: final validation loss {final[a]:.3f} vs {final[b]:.3f}", end=" ")
-    print(f"(GLU lower by {g:+.3f})")
-assert gain.get(("gelu", "geglu"), 1) > 0.05 and gain.get(("silu", "swiglu"), 1) > 0.05
-assert abs(gain.get(("relu", "reglu"), 0)) < 0.01
+gains = {}
+for opt in ("adamw", "sgd"):
+    finals = report.final_losses(lambda k, s: stored_name("gpt", opt, k, s),
+                                 KINDS6, range(4))
+    gains[opt] = report.optimisation_gains(finals)
+    for (a, b), g in gains[opt].items():
+        by = ", ".join(f"{v:+.3f}" for v in g)
+        print(f"{opt:5s} {a}/{b}: final training loss {np.mean(finals[a]):.3f} vs "
+              f"{np.mean(finals[b]):.3f};")
+        print(f"    GLU lower by {by}")
+gain_lower = {opt: sum(int((g > 0).sum()) for g in gs.values())
+              for opt, gs in gains.items()}
+print("seeds x pairs with GLU lower: "
+      + ", ".join(f"{opt} {n}/12" for opt, n in gain_lower.items()))
+assert gain_lower["adamw"] == 12 and gain_lower["sgd"] <= 3, gain_lower
 
 # %% [markdown]
-# At the CPU recipe GEGLU and SwiGLU end clearly below GELU and SiLU, the paper's optimisation claim seen
-# directly, while ReGLU only ties ReLU (whose single run is itself well below GELU). These are single
-# seeds; the NTK condition numbers at initialisation above do not rank the models in this order.
+# With AdamW every GLU kind ends below its non-GLU twin at every seed, the paper's optimisation
+# claim seen directly; with this SGD setting the order is reversed for ReLU/ReGLU and GELU/GEGLU
+# at every seed and mixed for SiLU/SwiGLU (the counts are printed above). The NTK condition
+# numbers at initialisation above do not rank the models in this order.
 
 # %% [markdown]
 # ### κ after training at the nanoGPT CPU recipe (stored)
@@ -840,171 +906,122 @@ print(
 
 # %% [markdown]
 # **What this chapter showed.** One feed-forward block serves three architectures with matched
-# parameter counts, and a structured empirical NTK makes the paper's Fig. 3 setting a CPU computation.
-# At the paper's scale the claim holds for every pair and every seed: the GLU kind lowers κ of the
-# full-parameter NTK by factors of 2.2 to 3.7 in the official ViT, 9.7 to 18 in the Mixer and 2.8 to
-# 5.7 in GPT-2 small (on windows of real text as well). At smoke scale it holds in the Mixer and in the FFN-only ViT kernel, while
-# in the small GPT its sign is set by the initialisation: with LeCun or Xavier initialisation GLU is
+# parameter counts (and matched matrix FLOPs), and a structured empirical NTK makes the paper's
+# Fig. 3 setting a CPU computation. At the paper's scale the claim holds for every pair and every
+# seed in the official ViT, the MLP-Mixer (with the official initialisation; the book's earlier
+# Xavier-everywhere initialisation gives smaller ratios, still above 1) and GPT-2 small, on random
+# tokens and on windows of real text (the ranges are printed in the stored-run cells and in the
+# table below). At smoke scale it holds in the Mixer and in the FFN-only ViT kernel, while in the
+# small GPT its sign is set by the initialisation: with LeCun or Xavier initialisation GLU is
 # better conditioned at every seed, with GPT-2's fixed std 0.02 at widths 64 to 128 the FFN-only
 # comparison goes the other way, and the number of probes moves it further. After training, at the
-# nanoGPT CPU recipe's size, GLU is not reliably the better conditioned kind. The verdict per claim:
+# nanoGPT CPU recipe's size, GLU is not reliably the better conditioned kind; yet with AdamW it
+# reaches the lower training loss at every seed. Compared with earlier versions of this chapter,
+# the rows of the nine (family, pair) combinations are one row per family (the pairs of a family
+# share the probes and the seeds of one stored run), GPT-2 on text joins GPT-2's row, the Mixer row
+# uses the official initialisation, the optimisation row is new, and the sweeps of what decides
+# the sign are the book's own findings, not claims of the paper.
 
-
-# %%
-def summary(res, a, b):
-    full, ffn = deep.pair_ratios(res, a, b), deep.pair_ratios(res, a, b, "kappa_ffn")
-    if not full.size:
-        return "not run", None
-    wins = int((full > 1).sum())
-    text_ = (
-        f"ratio {span(full).replace(' to ', '-')} ({wins}/{len(full)}), "
-        f"FFN {span(ffn).replace(' to ', '-')}"
-    )
-    if (full > 1).all():
-        return text_, "reproduced"
-    return text_, "partly reproduced" if (ffn > 1).all() or (
-        full > 1
-    ).any() else "not reproduced"
-
-
-names = {"vit": "ViT", "mixer": "MLP-Mixer", "gpt": "GPT-2"}
+# %% tags=["hide-input"]
+names = {"vit": "ViT", "mixer": "MLP-Mixer", "gpt": "GPT-2 small"}
 rows = []
 for family in FAMILIES:
-    for a, b in PAIRS:
-        sm, v_smoke = summary(live[family], a, b)
-        fu, v_full = summary(full[family], a, b)
-        rows.append(
-            Verdict(
-                f"{names[family]}: {b} has a lower NTK κ than {a} at init",
-                "paper Fig. 3",
-                sm,
-                fu,
-                v_full or "not tested",
-            )
-        )
-if text_ratios.size:
-    rows.append(
-        Verdict(
-            "GPT-2 small on tiny-shakespeare text: GLU has the lower NTK κ at init",
-            "paper Fig. 3",
-            "not run",
-            f"ratios {sig(text_ratios.min())}-{sig(text_ratios.max())} "
-            f"({int((text_ratios > 1).sum())}/{text_ratios.size}), all and FFN-only",
-            "reproduced" if (text_ratios > 1).all() else "partly reproduced",
-        )
-    )
+    sm = report.ratio_summary(live[family])
+    fu = {key: report.ratio_summary(full[family], key)
+          for key in ("kappa_full", "kappa_ffn")}
+    text_full = (f"all {fu['kappa_full'].text(sig)}, FFN {fu['kappa_ffn'].text(sig)}"
+                 if fu["kappa_full"] else "not run")
+    verdict = report.kappa_verdict(fu["kappa_full"], fu["kappa_ffn"])
+    if family == "gpt" and text_ratios.size:
+        text_full += (f"; text probes {sig(text_ratios.min())}-"
+                      f"{sig(text_ratios.max())} "
+                      f"({int((text_ratios > 1).sum())}/{text_ratios.size})")
+        if verdict == "reproduced" and not (text_ratios > 1).all():
+            verdict = "partly reproduced"
+    sm_ffn = report.ratio_summary(live[family], "kappa_ffn")
+    ran = ("paper scale" if family != "gpt"
+           else "GPT-2 small; random and tiny-shakespeare probes")
+    rows.append(Verdict(
+        f"{names[family]}: GLU has a lower NTK κ than non-GLU at init (3 pairs)",
+        "paper Fig. 3", f"all {sm.text(sig)}, FFN {sm_ffn.text(sig)}", text_full,
+        verdict, run=ran))
+cpu_after = np.array([q["trained", "kappa_full"] for q in trained_ratio.values()])
 after_ratio = after.get("gelu", np.nan) / after.get("geglu", np.nan)
-cpu_after = {}
-for (a, b, sd), q in trained_ratio.items():
-    cpu_after.setdefault(f"{a}/{b}", []).append(q["trained", "kappa_full"])
-cpu_wins = [v > 1 for vs in cpu_after.values() for v in vs]
-cpu_text = (
-    f"CPU recipe, seeds {'-'.join(map(str, tk_seeds))}: "
-    + "; ".join(f"{p} {', '.join(sig(v) for v in vs)}" for p, vs in cpu_after.items())
-    + f" ({sum(cpu_wins)}/{len(cpu_wins)})"
-    if cpu_after
-    else "not run"
-)
-rows.append(
-    Verdict(
-        "GPT: GLU has the lower NTK κ after training",
-        "paper Fig. 3",
-        f"gelu/geglu after 300 iterations {sig(after_ratio)} (one seed)",
-        cpu_text,
-        "not tested"
-        if not cpu_wins
-        else "reproduced"
-        if all(cpu_wins) and len(cpu_wins) >= 2
-        else "partly reproduced"
-        if sum(cpu_wins) > len(cpu_wins) / 2
-        else "not reproduced",
-    )
-)
+rows.append(Verdict(
+    "GPT: GLU has the lower NTK κ after training", "paper Fig. 3",
+    f"gelu/geglu after 300 iterations {sig(after_ratio)} (one seed)",
+    f"seeds {'-'.join(map(str, tk_seeds))}: ratios {sig(cpu_after.min())}-"
+    f"{sig(cpu_after.max())} ({int((cpu_after > 1).sum())}/{cpu_after.size})"
+    if cpu_after.size else "not run",
+    "not tested" if not cpu_after.size else "reproduced" if (cpu_after > 1).all()
+    else "partly reproduced" if 2 * (cpu_after > 1).sum() > cpu_after.size
+    else "not reproduced",
+    run="CPU stand-in: nanoGPT CPU recipe, tiny-shakespeare"))
+live_gain = {k: runs[k]["history"]["train_loss"][-1] for k in P.train_kinds}
+rows.append(Verdict(
+    "GLU reaches a lower training loss than its non-GLU twin (GPT)", "paper abstract",
+    f"gelu/geglu, 300 iterations: {live_gain['gelu']:.3f} vs {live_gain['geglu']:.3f}",
+    "; ".join(f"{opt} GLU lower {n}/12" for opt, n in gain_lower.items()),
+    "reproduced" if all(report.gain_verdict(g) == "reproduced" for g in gains.values())
+    else "partly reproduced" if any(report.gain_verdict(g) != "not reproduced"
+                                    for g in gains.values()) else "not reproduced",
+    run="CPU stand-in: nanoGPT CPU recipe, tiny-shakespeare"))
 
-
-def pooled_text(name, select, pairs=PAIRS):
-    full_, ffn_ = (
-        pooled_ratios(name, key, select, pairs) for key in ("kappa_full", "kappa_ffn")
-    )
+# %% tags=["hide-input"]
+def sweep_finding(claim, select, labels, name):
+    full_, ffn_ = (pooled_ratios(name, key, select)
+                   for key in ("kappa_full", "kappa_ffn"))
     if not full_.size:
-        return "not run", None
-    text_ = (
-        f"all {sig(full_.min())}-{sig(full_.max())} "
-        f"({(full_ > 1).sum()}/{full_.size}), "
-        f"FFN {sig(ffn_.min())}-{sig(ffn_.max())} ({(ffn_ > 1).sum()}/{ffn_.size})"
-    )
-    if (full_ > 1).all() and (ffn_ > 1).all():
-        return text_, "reproduced"
-    return text_, "partly reproduced" if (full_ > 1).any() or (ffn_ > 1).any() else (
-        "not reproduced"
-    )
+        return Finding(claim, "Ch. 5 sweep", "not run", "not run", "not tested")
+    text_ = (f"all {sig(full_.min())}-{sig(full_.max())} "
+             f"({(full_ > 1).sum()}/{full_.size}), "
+             f"FFN {sig(ffn_.min())}-{sig(ffn_.max())} "
+             f"({(ffn_ > 1).sum()}/{ffn_.size})")
+    both = np.concatenate([full_, ffn_])
+    status = ("holds" if (both > 1).all() else "holds in part" if (both > 1).any()
+              else "does not hold")
+    ratio = {lab: slice_live[lab]["gelu"]["kappa_full"]
+             / slice_live[lab]["geglu"]["kappa_full"] for lab in labels}
+    sm = (f"gelu/geglu live, seed {SEED}: "
+          + ", ".join(f"{lab.split('/')[0]} {sig(r)}" for lab, r in ratio.items())
+          if labels else "not run")
+    return Finding(claim, "Ch. 5 sweep (sign)", sm, text_, status)
 
 
-def live_slice_text(labels):
-    ratio = {
-        label: slice_live[label]["gelu"]["kappa_full"]
-        / slice_live[label]["geglu"]["kappa_full"]
-        for label in labels
-    }
-    return ", ".join(f"{label.split('/')[0]} {sig(r)}" for label, r in ratio.items())
-
-
-sign_rows = [
-    (
-        "Small ViT and GPT, LeCun init: GLU has the lower NTK κ",
-        lambda pt: pt["x"] == "lecun",
-        ["vit/dim 64/lecun", "gpt/width 64/lecun"],
-        "deep_sign_init",
-    ),
-    (
-        "Small ViT, official or Xavier init: GLU has the lower NTK κ",
-        lambda pt: pt["family"] == "vit" and pt["x"] != "lecun",
-        ["vit/dim 64/official"],
-        "deep_sign_init",
-    ),
-    (
-        "Small GPT, Xavier init: GLU has the lower NTK κ",
-        family_is("gpt", "xavier"),
-        [],
-        "deep_sign_init",
-    ),
-    (
-        "Small GPT, GPT-2 init (std 0.02): GLU has the lower NTK κ",
-        family_is("gpt", "gpt2"),
-        ["gpt/width 64/gpt2"],
-        "deep_sign_init",
-    ),
-    (
-        "Small ViT, 17-257 tokens: GLU has the lower NTK κ",
-        family_is("vit"),
-        [],
-        "deep_sign_tokens",
-    ),
-    (
-        "Small GPT (GPT-2 init), 8-64 tokens: GLU has the lower NTK κ",
-        family_is("gpt"),
-        [],
-        "deep_sign_tokens",
-    ),
-    (
-        "Small ViT, 16-128 probes: GLU has the lower NTK κ",
-        family_is("vit"),
-        [],
-        "deep_sign_probes",
-    ),
-    (
-        "Small GPT (GPT-2 init), 16-128 probes: GLU has the lower NTK κ",
-        family_is("gpt"),
-        [],
-        "deep_sign_probes",
-    ),
+SWEEPS = [
+    ("Small ViT and GPT, LeCun init: GLU has the lower NTK κ",
+     lambda pt: pt["x"] == "lecun", ["vit/dim 64/lecun", "gpt/width 64/lecun"],
+     "deep_sign_init"),
+    ("Small ViT, official or Xavier init: GLU has the lower NTK κ",
+     lambda pt: pt["family"] == "vit" and pt["x"] != "lecun", ["vit/dim 64/official"],
+     "deep_sign_init"),
+    ("Small GPT, Xavier init: GLU has the lower NTK κ", family_is("gpt", "xavier"), [],
+     "deep_sign_init"),
+    ("Small GPT, GPT-2 init (std 0.02): GLU has the lower NTK κ",
+     family_is("gpt", "gpt2"), ["gpt/width 64/gpt2"], "deep_sign_init"),
+    ("Small ViT, 17-257 tokens: GLU has the lower NTK κ", family_is("vit"), [],
+     "deep_sign_tokens"),
+    ("Small GPT (GPT-2 init), 8-64 tokens: GLU has the lower NTK κ",
+     family_is("gpt"), [], "deep_sign_tokens"),
+    ("Small ViT, 16-128 probes: GLU has the lower NTK κ", family_is("vit"), [],
+     "deep_sign_probes"),
+    ("Small GPT (GPT-2 init), 16-128 probes: GLU has the lower NTK κ",
+     family_is("gpt"), [], "deep_sign_probes"),
 ]
-for claim, select, labels, name in sign_rows:
-    fu, v_full = pooled_text(name, select)
-    sm = (
-        f"gelu/geglu live, seed {SEED}: " + live_slice_text(labels)
-        if labels
-        else "not run"
-    )
-    rows.append(Verdict(claim, "paper Fig. 3 (sign)", sm, fu, v_full or "not tested"))
-verdict_table("05_deep_models", rows, write=(P.scale == "smoke"))
+findings = [sweep_finding(*sw) for sw in SWEEPS]
+gpt2_w64 = below["GPT-2 init, width 64, FFN only"]
+lecun = above["LeCun, ViT and GPT, all params"]
+findings[3] = replace(findings[3], headline=(
+    f"The initialisation decides the sign of the κ comparison in small GPTs: with "
+    f"LeCun initialisation GLU is better conditioned in {int((lecun > 1).sum())} of "
+    f"{lecun.size} cases, with GPT-2's fixed std 0.02 its FFN-only κ is higher in "
+    f"{int((gpt2_w64 < 1).sum())} of {gpt2_w64.size} at width 64."))
+if mixer_variant:
+    v = mixer_variant["kappa_full"]
+    findings.insert(0, Finding(
+        "Mixer 256 with Xavier init on every layer (the book's variant): GLU has the "
+        "lower κ",
+        "Ch. 5 stored variant", "not run",
+        f"all {v.text(sig)}, FFN {mixer_variant['kappa_ffn'].text(sig)}",
+        "holds" if v.above == v.n else "holds in part" if v.above else "does not hold"))
+verdict_table("05_deep_models", rows, findings, write=(P.scale == "smoke"))

@@ -41,7 +41,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                                 weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0),
                        adamw=dict(lr=0.002, min_lr=0.002, schedule="constant", warmup_iters=0,
                                   weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0)),
-            pairs=(("relu", "reglu"),), permutations=1000, null_sims=100, null_permutations=200,
+            pairs=(("relu", "reglu"),), permutations=1000, null_sims=1000, null_permutations=200,
             panel=_GEN_PANEL, panel_train=_GEN_PANEL_TRAIN),
         "full": dict(
             families=dict(
@@ -61,7 +61,7 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
                        adamw=dict(lr=0.001, min_lr=0.001, schedule="constant", warmup_iters=0,
                                   weight_decay=1e-4, decay_all=True, grad_clip=0.0, ckpt_interval=0)),
             pairs=(("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu")), permutations=1000,
-            null_sims=400, null_permutations=500,
+            null_sims=4000, null_permutations=500,
             panel=_GEN_PANEL, panel_train=_GEN_PANEL_TRAIN),
     },
     "deep_models": {
@@ -69,13 +69,13 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         # full: the official NTK scripts' settings (its ViT layout and init; the Mixer's official hidden widths)
         "smoke": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=64, depth=2, heads=4, mlp_dim=256),
                       mixer=dict(image_size=32, patch_size=8, channels=3, dim=64, depth=2, token_expansion=16,
-                                 channel_expansion=0.5),
+                                 channel_expansion=0.5, init="official"),
                       n_probe=32, mixer_n_probe=32, seeds=4, gpt_recipe="smoke", gpt_length=32,
                       gpt_stds=(0.02, 0.069), train_kinds=("gelu", "geglu")),
         "full": dict(vit=dict(image_size=32, patch_size=4, channels=3, dim=4096, depth=4, heads=4, dim_head=64,
                               mlp_dim=256, layout="official", init="official"),
                      mixer=dict(image_size=32, patch_size=4, channels=3, dim=256, depth=4, token_expansion=16,
-                                channel_expansion=0.5),
+                                channel_expansion=0.5, init="official"),
                      n_probe=64, mixer_n_probe=32, seeds=4, gpt_recipe="shakespeare_char", gpt_length=64,
                      gpt_stds=(0.02, 0.0566), train_kinds=("relu", "reglu", "gelu", "geglu", "silu", "swiglu")),
     },

@@ -37,7 +37,8 @@ from .train import TrainConfig, train
 from .vit import ViT, ViTConfig
 
 __all__ = ["energy_distance", "energy_test", "paper_energy_test", "RunTest", "run_energy_test",
-           "simulate_null_clouds", "rejection_rate", "cloud", "gap_at_matched_loss", "GapDifference",
+           "simulate_null_clouds", "NullCalibration", "calibrate_null", "rejection_rate", "monte_carlo_error",
+           "holm", "Pooled", "random_effects_pool", "pools_by_family", "cloud", "gap_at_matched_loss", "GapDifference",
            "gap_difference_ci", "pooled_difference", "image_splits", "full_set_eval", "train_run", "stored_name",
            "stored_clouds", "Comparison", "compare", "plot_clouds"]
 
@@ -54,6 +55,29 @@ def _points(A, name):
 def _energy_from(D, ia, ib) -> float:
     """Energy distance of the points ``ia`` against ``ib`` from their pairwise distance matrix ``D``."""
     return float(2 * D[np.ix_(ia, ib)].mean() - D[np.ix_(ia, ia)].mean() - D[np.ix_(ib, ib)].mean())
+
+
+def _permutation_masks(rng: np.random.Generator, n: int, na: int, n_permutations: int) -> np.ndarray:
+    """Boolean masks (n_permutations, n) of group A under uniformly random relabellings: row i marks
+    the ``na`` smallest of ``n`` uniform draws (a random permutation's first ``na`` entries)."""
+    order = np.argsort(rng.random((n_permutations, n)), axis=1)[:, :na]
+    masks = np.zeros((n_permutations, n), dtype=bool)
+    np.put_along_axis(masks, order, True, axis=1)
+    return masks
+
+
+def _masked_energies(D: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Energy distance ``2·mean D[a, b] − mean D[a, a] − mean D[b, b]`` for every row ``a`` of ``masks``
+    (``b`` its complement), from the pairwise distance matrix ``D``, all rows at once."""
+    a = masks.astype(np.float64)
+    na = a.sum(1)
+    nb = len(D) - na
+    aD = a @ D
+    s_aa = np.einsum("ij,ij->i", aD, a)
+    s_a_all = aD.sum(1)
+    s_ab = s_a_all - s_aa
+    s_bb = D.sum() - 2 * s_a_all + s_aa
+    return 2 * s_ab / (na * nb) - s_aa / na**2 - s_bb / nb**2
 
 
 def energy_distance(A, B) -> float:
@@ -81,13 +105,10 @@ def energy_test(A, B, n_permutations: int = 1000, seed: int = 0) -> tuple[float,
     positive_int(n_permutations, "n_permutations")
     pooled = np.concatenate([A, B])
     D = cdist(pooled, pooled)
-    idx = np.arange(len(pooled))
-    observed = _energy_from(D, idx[: len(A)], idx[len(A):])
+    observed = _energy_from(D, np.arange(len(A)), np.arange(len(A), len(pooled)))
     rng = np.random.default_rng(seed)
-    hits = 0
-    for _ in range(n_permutations):
-        perm = rng.permutation(idx)
-        hits += _energy_from(D, perm[: len(A)], perm[len(A):]) >= observed - 1e-12 * abs(observed)
+    masks = _permutation_masks(rng, len(pooled), len(A), n_permutations)
+    hits = int(np.sum(_masked_energies(D, masks) >= observed - 1e-12 * abs(observed)))
     return observed, (1 + hits) / (1 + n_permutations)
 
 
@@ -103,14 +124,19 @@ def paper_energy_test(A, B, n_permutations: int = 1000, seed: int = 0) -> tuple[
     A, B = _points(A, "A"), _points(B, "B")
     positive_int(n_permutations, "n_permutations")
     pooled = np.concatenate([A, B])
-    observed = float(stats.energy_distance(A.flatten(), B.flatten()))
+    k = pooled.shape[1]
+    flat = pooled.reshape(-1)  # point i owns values i*k .. i*k+k-1, as in A.flatten()
+    D = np.abs(flat[:, None] - flat[None, :])
     rng = np.random.default_rng(seed)
-    hits = 0
-    for _ in range(n_permutations):
-        perm = rng.permutation(len(pooled))
-        hits += stats.energy_distance(pooled[perm[: len(A)]].flatten(),
-                                      pooled[perm[len(A):]].flatten()) >= observed
-    return observed, hits / n_permutations
+    masks = _permutation_masks(rng, len(pooled), len(A), n_permutations)
+    # scipy's statistic is the square root of the energy distance of the two bags of values; the
+    # square root is monotone, so the permutation counts are those of the squared form, computed for
+    # all relabellings at once
+    own = np.zeros(len(pooled), dtype=bool)
+    own[: len(A)] = True
+    energies = _masked_energies(D, np.repeat(np.vstack([own, masks]), k, axis=1))
+    hits = int(np.sum(energies[1:] >= energies[0] - 1e-12 * abs(energies[0])))
+    return float(stats.energy_distance(A.flatten(), B.flatten())), hits / n_permutations
 
 
 class RunTest(NamedTuple):
@@ -185,38 +211,94 @@ def run_energy_test(strata, n_permutations: int = 1000, seed: int = 0) -> RunTes
     # with equal group sizes a relabelling and its mirror image (A and B swapped) tie
     p_min = math.prod(2 if 2 * na == len(c) else 1 for _, c, na in blocks) / total
     if total <= n_permutations:
-        options = [_masks(len(c), na) for _, c, na in blocks]
-        values = np.array([sum(_split_statistic(s, c, m) for (s, c, _), m in zip(blocks, combo))
-                           for combo in itertools.product(*options)])
+        # every relabelling: per stratum the statistic of each of its splits, summed over the product
+        values = np.zeros(1)
+        for s, c, na in blocks:
+            values = (values[:, None] + _block_energies(s, c, np.array(_masks(len(c), na)))[None, :]).ravel()
         return RunTest(observed, float(np.mean(values >= observed - tol)), p_min, total, True)
     rng = np.random.default_rng(seed)
-    hits = sum(sum(_split_statistic(s, c, rng.permutation(lab)) for (s, c, _), lab in zip(blocks, labels))
-               >= observed - tol for _ in range(n_permutations))
+    values = sum(_block_energies(s, c, _permutation_masks(rng, len(c), na, n_permutations)) for s, c, na in blocks)
+    hits = int(np.sum(values >= observed - tol))
     return RunTest(observed, (1 + hits) / (1 + n_permutations), max(p_min, 1 / (1 + n_permutations)),
                    n_permutations, False)
 
 
+def _block_energies(sums, counts, masks) -> np.ndarray:
+    """:func:`_split_statistic` for every row of ``masks`` (runs in group A), all at once."""
+    a = masks.astype(np.float64)
+    na, nb = a @ counts, counts.sum() - a @ counts
+    aS = a @ sums
+    s_aa = np.einsum("ij,ij->i", aS, a)
+    s_a_all = aS.sum(1)
+    s_ab = s_a_all - s_aa
+    s_bb = sums.sum() - 2 * s_a_all + s_aa
+    return 2 * s_ab / (na * nb) - s_aa / na**2 - s_bb / nb**2
+
+
 def simulate_null_clouds(n_runs: int, n_evals: int, rng: np.random.Generator, *, run_sd: float = 0.2,
-                         eval_sd: float = 0.02, shift: float = 0.0) -> tuple[list, list]:
+                         eval_sd: float = 0.02, shift: float = 0.0, loss_sd: float | None = None,
+                         gap_sd: float | None = None) -> tuple[list, list]:
     """Two groups of ``n_runs`` synthetic training runs with ``n_evals`` evaluations each.
 
-    Every run follows one law: training loss ``L_S(t) = 0.5 + 2·exp(−3t)·(1 + u)`` on
+    Every run follows one law: training loss ``L_S(t) = (0.5 + 2·exp(−3t))·(1 + u)`` on
     ``t = 1/n_evals, …, 1`` and gap ``0.1·(2.5 − L_S) + v + ε``, with run-level offsets
-    ``u, v ~ N(0, run_sd²)`` (shared by all evaluations of a run, so they are dependent) and
-    evaluation noise ``ε ~ N(0, eval_sd²)``. Group B's gaps are moved by ``shift`` (0: the null).
+    ``u ~ N(0, loss_sd²)`` (the relative spread of a run's training loss) and ``v ~ N(0, gap_sd²)``
+    (of its gap), shared by all evaluations of a run, so they are dependent, and evaluation noise
+    ``ε ~ N(0, eval_sd²)``. ``loss_sd`` and ``gap_sd`` default to ``run_sd``; :func:`calibrate_null`
+    measures all three on stored runs. Group B's gaps are moved by ``shift`` (0: the null).
     """
     n_runs, n_evals = positive_int(n_runs, "n_runs"), positive_int(n_evals, "n_evals")
-    if not (run_sd >= 0 and eval_sd >= 0):
-        raise ValueError(f"run_sd and eval_sd must be >= 0, got {run_sd!r}, {eval_sd!r}")
+    loss_sd = run_sd if loss_sd is None else loss_sd
+    gap_sd = run_sd if gap_sd is None else gap_sd
+    for name, v in (("run_sd", run_sd), ("eval_sd", eval_sd), ("loss_sd", loss_sd), ("gap_sd", gap_sd)):
+        if not (isinstance(v, (int, float)) and v >= 0):
+            raise ValueError(f"{name} must be a number >= 0, got {v!r}")
     t = np.arange(1, n_evals + 1) / n_evals
 
     def one(extra):
-        u, v = rng.normal(0, run_sd, 2)
-        ls = 0.5 + 2 * np.exp(-3 * t) * (1 + u)
+        u, v = rng.normal(0, loss_sd), rng.normal(0, gap_sd)
+        ls = (0.5 + 2 * np.exp(-3 * t)) * (1 + u)
         gap = 0.1 * (2.5 - ls) + v + extra + rng.normal(0, eval_sd, n_evals)
         return np.stack([ls, gap], axis=1)
 
     return [one(0.0) for _ in range(n_runs)], [one(shift) for _ in range(n_runs)]
+
+
+class NullCalibration(NamedTuple):
+    """Result of :func:`calibrate_null`: spreads measured on stored runs (medians over the groups, and maxima)."""
+
+    loss_sd: float  #: median over groups of the relative SD of the training loss across runs
+    gap_sd: float  #: median over groups of the SD across runs of a run's mean gap
+    eval_sd: float  #: median over groups of the within-run noise of the gap
+    loss_sd_max: float
+    gap_sd_max: float
+    eval_sd_max: float
+    groups: int  #: number of groups of runs measured
+
+
+def calibrate_null(groups) -> NullCalibration:
+    """The run-to-run and evaluation spreads of stored runs, to set :func:`simulate_null_clouds`.
+
+    ``groups`` is an iterable of lists of clouds (one list per group of runs of one setting, at least 2
+    runs with the same number of evaluations). Per group: the relative SD of the training loss across
+    runs (SD over runs / mean, at each evaluation, averaged over evaluations), the SD across runs of
+    a run's mean gap, and the gap's evaluation noise (the SD of second differences along a run,
+    divided by √6, which a slowly
+    curving trend inflates little). Returns their medians and maxima over groups.
+    """
+    rel, gsd, esd = [], [], []
+    for i, g in enumerate(groups):
+        runs = _runs(g, f"groups[{i}]")
+        if len(runs) < 2 or len({len(r) for r in runs}) != 1 or len(runs[0]) < 3:
+            raise ValueError(f"groups[{i}] needs at least 2 runs of the same length (>= 3 evaluations)")
+        L, G = np.array([r[:, 0] for r in runs]), np.array([r[:, 1] for r in runs])
+        rel.append(float(np.mean(L.std(0, ddof=1) / np.abs(L.mean(0)))))
+        gsd.append(float(G.mean(1).std(ddof=1)))
+        esd.append(float(np.diff(G, 2, axis=1).std() / math.sqrt(6)))
+    if not rel:
+        raise ValueError("groups must hold at least one group of runs")
+    return NullCalibration(float(np.median(rel)), float(np.median(gsd)), float(np.median(esd)),
+                           max(rel), max(gsd), max(esd), len(rel))
 
 
 def rejection_rate(test: Callable, n_sim: int, *, alpha: float = 0.05, seed: int = 0, **simulate) -> float:
@@ -226,16 +308,45 @@ def rejection_rate(test: Callable, n_sim: int, *, alpha: float = 0.05, seed: int
     positive_int(n_sim, "n_sim")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    from threadpoolctl import threadpool_limits
+
     rng = np.random.default_rng(seed)
     hits = 0
-    for i in range(n_sim):
-        a, b = simulate_null_clouds(rng=rng, **simulate)
-        p = test(a, b, seed + i)
-        if not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= float(p) <= 1:
-            # NaN would compare False and be counted as "not rejected"
-            raise ValueError(f"the test returned p = {p!r} on simulation {i}; a p-value must be a number in [0, 1]")
-        hits += float(p) <= alpha
+    with threadpool_limits(limits=1):  # small matrices: BLAS threads only contend
+        for i in range(n_sim):
+            a, b = simulate_null_clouds(rng=rng, **simulate)
+            p = test(a, b, seed + i)
+            if not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= float(p) <= 1:
+                # NaN would compare False and be counted as "not rejected"
+                raise ValueError(f"the test returned p = {p!r} on simulation {i}; "
+                                 "a p-value must be a number in [0, 1]")
+            hits += float(p) <= alpha
     return hits / n_sim
+
+
+def monte_carlo_error(rate: float, n_sim: int) -> float:
+    """Standard error ``√(r(1 − r)/n)`` of a rejection rate ``r`` estimated from ``n_sim`` simulations."""
+    positive_int(n_sim, "n_sim")
+    if not 0 <= rate <= 1:
+        raise ValueError(f"rate must be in [0, 1], got {rate!r}")
+    return math.sqrt(rate * (1 - rate) / n_sim)
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error control over all ``pvalues`` given).
+
+    Sorted ascending, the i-th smallest (from 0) is multiplied by ``m − i``, made non-decreasing, and
+    capped at 1; reject at level α where the adjusted p ≤ α.
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    if p.ndim != 1 or not p.size or np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError(f"pvalues must be a non-empty 1-D array of numbers in [0, 1], got {pvalues!r}")
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    adjusted = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adjusted
+    return out
 
 
 def cloud(history: dict, skip_first: bool = True) -> np.ndarray:
@@ -329,6 +440,62 @@ def pooled_difference(gaps, level: float = 0.95) -> tuple[float, float, float]:
     mean = float(np.sum(w * [g.difference for g in gaps]) / w.sum())
     half = float(stats.norm.ppf((1 + level) / 2) / np.sqrt(w.sum()))
     return mean, mean - half, mean + half
+
+
+class Pooled(NamedTuple):
+    """Result of :func:`random_effects_pool`."""
+
+    mean: float  #: random-effects weighted mean difference
+    low: float  #: lower end of the interval
+    high: float  #: upper end of the interval
+    tau: float  #: DerSimonian–Laird between-comparison SD
+    k: int  #: number of comparisons pooled
+
+
+def random_effects_pool(gaps, level: float = 0.95) -> Pooled:
+    """Random-effects pool of several :class:`GapDifference` results.
+
+    DerSimonian–Laird between-comparison variance ``τ²``, weights ``1/(se² + τ²)``, and the
+    Hartung–Knapp–Sidik–Jonkman interval (a weighted variance of the differences about the mean,
+    with a *t* quantile on ``k − 1`` degrees of freedom), which keeps its coverage with few
+    comparisons where the fixed-effect normal interval (:func:`pooled_difference`) is too narrow.
+    Comparisons that share seeds are still treated as independent. Needs two comparisons.
+    """
+    gaps = list(gaps)
+    if len(gaps) < 2 or any(not isinstance(g, GapDifference) or g.se <= 0 for g in gaps):
+        raise ValueError("need at least two GapDifference results, each with se > 0")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    d = np.array([g.difference for g in gaps])
+    v = np.array([g.se**2 for g in gaps])
+    k = len(d)
+    w = 1 / v
+    fixed = np.sum(w * d) / w.sum()
+    q = float(np.sum(w * (d - fixed) ** 2))
+    tau2 = max(0.0, (q - (k - 1)) / (w.sum() - np.sum(w**2) / w.sum()))
+    ws = 1 / (v + tau2)
+    mean = float(np.sum(ws * d) / ws.sum())
+    se = math.sqrt(float(np.sum(ws * (d - mean) ** 2)) / ((k - 1) * ws.sum()))
+    half = float(stats.t.ppf((1 + level) / 2, k - 1)) * se
+    return Pooled(mean, mean - half, mean + half, math.sqrt(tau2), k)
+
+
+def pools_by_family(comparisons: dict, level: float = 0.95) -> dict:
+    """:func:`random_effects_pool` of the matched-loss gap differences of ``comparisons`` (keys whose first
+    item is the model family, values :class:`Comparison`), per family and over all (key ``"all"``).
+
+    Families with fewer than two defined differences are left out. The comparisons of one family share
+    seeds and data order, so even this pool treats somewhat dependent comparisons as independent.
+    """
+    gaps: dict = {}
+    for key, c in comparisons.items():
+        if c.gap is not None:
+            gaps.setdefault(key[0], []).append(c.gap)
+    out = {fam: random_effects_pool(g, level) for fam, g in gaps.items() if len(g) >= 2}
+    every = [g for gs in gaps.values() for g in gs]
+    if len(every) >= 2:
+        out["all"] = random_effects_pool(every, level)
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -465,19 +632,21 @@ class Comparison(NamedTuple):
     run_test: RunTest
     paper_p: float  #: p of the paper's 1-D test on the first run of each group (one run each, as the paper)
     gap: GapDifference | None  #: None when the runs share no range of training loss or a group has 1 run
+    paper_ps: tuple = ()  #: the paper's test on run i of A against run i of B, for every i (one run each)
 
 
 def compare(clouds_a, clouds_b, n_permutations: int = 1000, seed: int = 0) -> Comparison:
     """Compare two groups of runs three ways: :func:`run_energy_test`, :func:`paper_energy_test`
-    on one run of each group, and :func:`gap_difference_ci` (when it is defined)."""
+    on one run of each group (run i of A against run i of B, for every i: the paper's design, one
+    run a side, repeated), and :func:`gap_difference_ci` (when it is defined)."""
     a, b = _runs(clouds_a, "clouds_a"), _runs(clouds_b, "clouds_b")
     rt = run_energy_test([(a, b)], n_permutations, seed)
-    paper_p = paper_energy_test(a[0], b[0], n_permutations, seed)[1]
+    paper_ps = tuple(paper_energy_test(x, y, n_permutations, seed)[1] for x, y in zip(a, b))
     try:
         gap = gap_difference_ci(a, b)
     except ValueError:
         gap = None
-    return Comparison((len(a), len(b)), rt, paper_p, gap)
+    return Comparison((len(a), len(b)), rt, paper_ps[0], gap, paper_ps)
 
 
 def _max_n(n: int):

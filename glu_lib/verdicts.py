@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ._checks import atomic_write
 
-__all__ = ["VERDICTS", "STATUSES", "FINDINGS_TITLE", "Verdict", "Finding", "verdicts_dir", "verdict_table",
+__all__ = ["VERDICTS", "STATUSES", "FINDINGS_TITLE", "PAPER_SCALE", "Verdict", "Finding", "verdicts_dir",
+           "verdict_table",
            "load_verdicts", "load_findings", "to_markdown"]
 
 #: The allowed verdicts on a claim of the paper, from best to worst.
@@ -27,9 +28,18 @@ VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not tested")
 STATUSES = ("holds", "holds in part", "does not hold", "not tested")
 
 
+#: Optional text fields: may be empty (the default), otherwise checked like the others.
+_OPTIONAL = ("headline",)
+
+#: What :attr:`Verdict.run` says by default: the full-scale column ran the paper's own setting.
+PAPER_SCALE = "paper scale"
+
+
 def _check_texts(row) -> None:
     for f in fields(row):
         value = getattr(row, f.name)
+        if f.name in _OPTIONAL and value == "":
+            continue
         if not isinstance(value, str) or not value.strip():
             raise ValueError(f"{type(row).__name__}.{f.name} must be a non-empty string, got {value!r}")
         if "|" in value or "\n" in value or "\r" in value:
@@ -41,7 +51,9 @@ class Verdict:
     """One claim of the paper as a chapter found it.
 
     ``smoke`` and ``full`` are short texts with the key number at each scale (rounded, so they are
-    stable across machines), or ``"not run"``; ``verdict`` is one of :data:`VERDICTS`.
+    stable across machines), or ``"not run"``; ``verdict`` is one of :data:`VERDICTS`. ``run`` says
+    what the ``full`` column ran: :data:`PAPER_SCALE` (the default) or the stand-in, e.g.
+    ``"CPU stand-in: MNIST-5k, tiny-shakespeare"``; the scorecard shows it.
     """
 
     claim: str
@@ -49,6 +61,7 @@ class Verdict:
     smoke: str
     full: str
     verdict: str
+    run: str = PAPER_SCALE
 
     def __post_init__(self):
         _check_texts(self)
@@ -62,7 +75,8 @@ class Finding:
 
     ``item`` says where it comes from (a section, a figure or a stored sweep of the book); ``smoke``
     and ``full`` hold the key number at each scale, as for :class:`Verdict`; ``status`` is one of
-    :data:`STATUSES`.
+    :data:`STATUSES`. ``headline`` (optional) is one sentence, computed from the same values, that
+    the front page states as one of the book's headline findings.
     """
 
     finding: str
@@ -70,6 +84,7 @@ class Finding:
     smoke: str
     full: str
     status: str
+    headline: str = ""
 
     def __post_init__(self):
         _check_texts(self)

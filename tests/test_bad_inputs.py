@@ -401,6 +401,20 @@ CASES = [
          lambda g: isinstance(g, generalization.GapDifference) and g.low < g.difference < g.high),
     Case("generalization.pooled_difference: empty", lambda: generalization.pooled_difference([]),
          "at least one"),
+    Case("generalization.calibrate_null: one run", lambda: generalization.calibrate_null([[_X(3, 2, 1)]]),
+         "at least 2 runs"),
+    Case("generalization.NullCalibration: from stored-like runs", lambda: generalization.calibrate_null(
+        [[_X(4, 2, 1), _X(4, 2, 2)]]), "", lambda c: isinstance(c, generalization.NullCalibration) and c.groups == 1),
+    Case("generalization.monte_carlo_error: rate 2", lambda: generalization.monte_carlo_error(2.0, 10), "rate"),
+    Case("generalization.holm: p above 1", lambda: generalization.holm([0.2, 1.5]), "pvalues"),
+    Case("generalization.random_effects_pool: one comparison", lambda: generalization.random_effects_pool(
+        [generalization.GapDifference(0.1, 0, 0.2, 0.05, 5, 0.1, (0, 1), 0.2)]), "two GapDifference"),
+    Case("generalization.Pooled: from two comparisons", lambda: generalization.random_effects_pool(
+        [generalization.GapDifference(0.1, 0, 0.2, 0.05, 5, 0.1, (0, 1), 0.2),
+         generalization.GapDifference(0.2, 0, 0.4, 0.05, 5, 0.1, (0, 1), 0.2)]), "",
+         lambda r: isinstance(r, generalization.Pooled) and r.low < r.mean < r.high),
+    Case("generalization.pools_by_family: no comparisons", lambda: generalization.pools_by_family({}), "",
+         lambda r: r == {}),
     Case("generalization.full_set_eval: batch 0", lambda: generalization.full_set_eval({}, 0, 1, 0),
          "batch_size"),
     Case("generalization.stored_name: names a GPT run", lambda: generalization.stored_name("gpt", "sgd", "relu", 1),
@@ -426,6 +440,7 @@ CASES = [
          "expected images"),
     Case("mixer.MixerConfig: patch", lambda: mixer.Mixer(mixer.MixerConfig(**{**MIX, "patch_size": 3})),
          "patch_size"),
+    Case("mixer.INITS: an unknown init", lambda: mixer.MixerConfig(**{**MIX, "init": "kaiming"}), "init"),
     Case("mixer.Mixer: wrong image shape", lambda: mixer.Mixer(mixer.MixerConfig(**MIX))(torch.zeros(1, 1, 4, 4)),
          "expected images"),
     Case("transformer.SelfAttention: heads", lambda: transformer.SelfAttention(10, 3), "divisible"),
@@ -668,6 +683,13 @@ CASES = [
     Case("verdicts.load_findings: bad chapter", lambda: verdicts.load_findings("../x"), "chapter"),
     Case("verdicts.load_verdicts: file holds []", lambda: verdicts.load_verdicts("01_x", _file(b"[]", "01_x.json").parent),
          r"01_x\.json is malformed"),
+    Case("verdicts.PAPER_SCALE: an empty 'run'", lambda: verdicts.Verdict("a", "x", "y", "z", "reproduced", run=""),
+         "run"),
+    Case("verdicts.Finding: unknown status (verdicts.STATUSES)", lambda: verdicts.Finding("a", "x", "y", "z", "yes"),
+         "status"),
+    Case("verdicts.FINDINGS_TITLE: shown above the findings", lambda: verdicts.to_markdown(
+        [verdicts.Verdict("a", "x", "y", "z", "reproduced")], [verdicts.Finding("a", "x", "y", "z", "holds")]), "",
+         lambda t: verdicts.FINDINGS_TITLE in t),
 ]
 
 

@@ -241,7 +241,7 @@ def test_the_readme_runs_tools_from_the_virtualenv():
 
 def test_the_scorecard_shows_every_chapter_and_its_stored_verdicts():
     from glu_lib import scorecard
-    from glu_lib.verdicts import load_verdicts
+    from glu_lib.verdicts import load_findings, load_verdicts
 
     directory = ROOT / "results" / "verdicts"
     found = scorecard.collect(CHAPTER_STEMS, directory)
@@ -249,8 +249,14 @@ def test_the_scorecard_shows_every_chapter_and_its_stored_verdicts():
     for c in found:
         if c.assessed:
             assert list(c.rows) == load_verdicts(c.chapter, directory)
+            assert list(c.findings) == load_findings(c.chapter, directory)
     table = scorecard.scorecard_markdown(found).splitlines()[2:]
     assert len(table) == sum(len(c.rows) if c.assessed else 1 for c in found)
+    own = scorecard.findings_markdown(found).splitlines()[2:]
+    assert len(own) == sum(len(c.findings) for c in found)
+    heads = scorecard.headlines(found)
+    assert 3 <= len(heads) <= 5, f"the front page states {len(heads)} headline findings, expected 3 to 5"
+    assert all(h.endswith(".") and len(h) < 300 for _, h in heads), heads
     for page, pattern in ((CHAPTERS / "scorecard.md", 'Path().glob("[0-9][0-9]_*.ipynb")'),
                           (ROOT / "index.md", 'Path("chapters").glob("[0-9][0-9]_*.ipynb")')):
         source = page.read_text(encoding="utf-8")
@@ -267,9 +273,12 @@ def test_built_scorecard_has_one_row_per_stored_claim():
 
     found = scorecard.collect(CHAPTER_STEMS, ROOT / "results" / "verdicts")
     html = (BUILT / "chapters" / "scorecard.html").read_text(encoding="utf-8")
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    assert body.count("<tr") == sum(len(c.rows) if c.assessed else 1 for c in found), (
+    assert html.index("How to read the verdicts") < html.index("<tbody>"), "the legend must come before the table"
+    bodies = [b.split("</tbody>", 1)[0] for b in html.split("<tbody>")[1:]]
+    assert bodies[0].count("<tr") == sum(len(c.rows) if c.assessed else 1 for c in found), (
         "the built scorecard differs from results/verdicts: build the book again (--all)")
+    if any(c.findings for c in found):
+        assert bodies[1].count("<tr") == sum(len(c.findings) for c in found)
 
 
 @needs_build

@@ -291,3 +291,80 @@ def test_text_probe_tokens_and_sweep(tmp_path, monkeypatch):
     assert out["kernels"]["relu/0"]["kappa_full"] == pytest.approx(deep.condition_number(K), rel=1e-9)
     with pytest.raises(ValueError, match="for the GPT only"):
         deep.sweep("t", "vit", ["relu"], [0], SMALL["vit"], 2, text_probes=True)
+
+
+def test_official_mixer_init_follows_the_papers_code():
+    """Xavier normal only in the mixing MLPs (W and P each with fan-out = units), zero biases there;
+    PyTorch's default U(±1/√fan_in) weights and biases for the patch embedding and the head."""
+    import math
+
+    cfg = dict(image_size=32, patch_size=4, channels=3, dim=256, depth=2, token_expansion=16,
+               channel_expansion=0.5, num_outputs=1)
+    for kind, units in (("relu", 128), ("reglu", 85)):  # 85 = int(128·512/768), the official matching
+        m = Mixer(MixerConfig(ffn=kind, init="official", **cfg), seed=0).requires_grad_(False)
+        ch = m.blocks[0].channel_mix
+        assert ch.units == units and ch.fc1.bias.abs().max() == 0 and ch.fc2.bias.abs().max() == 0
+        for half in ch.fc1.weight.split(units):
+            assert float(half.std()) == pytest.approx(math.sqrt(2 / (256 + units)), rel=0.03)
+        assert float(ch.fc2.weight.std()) == pytest.approx(math.sqrt(2 / (units + 256)), rel=0.03)
+        bound = 1 / math.sqrt(3 * 4 * 4)
+        w, b = m.patch.weight, m.patch.bias
+        assert w.abs().max() <= bound and w.abs().max() > 0.9 * bound and b.abs().max() > 0
+        assert float(w.std()) == pytest.approx(bound / math.sqrt(3), rel=0.05)  # uniform, not normal
+        assert m.head.bias.abs().max() > 0
+    # the book's variant counts both halves of a GLU's fc1 in the fan-out, so its W is narrower
+    x = Mixer(MixerConfig(ffn="reglu", init="xavier", **cfg), seed=0).blocks[0].channel_mix.fc1.weight.detach()
+    assert float(x.std()) == pytest.approx(math.sqrt(2 / (256 + 170)), rel=0.03)
+    with pytest.raises(ValueError, match="init"):
+        MixerConfig(init="kaiming")
+
+
+def test_model_size_counts_parameters_and_matrix_flops():
+    from glu_lib import deep_report as dr
+
+    s = dict(image_size=8, patch_size=4, channels=1, dim=8, depth=1, token_expansion=16, channel_expansion=0.5)
+    for kind in ("relu", "reglu"):
+        params, flops = dr.model_size("mixer", kind, s)
+        assert params == deep.param_count(deep.build("mixer", kind, s))
+        assert flops > 0
+    # the activation changes no shape: the chapter's table counts relu and reglu for all six kinds
+    for family, settings in (("mixer", s), ("vit", dict(image_size=8, patch_size=4, channels=1, dim=8, depth=1,
+                                                        heads=2, mlp_dim=16))):
+        for a, b in (("relu", "gelu"), ("relu", "silu"), ("reglu", "geglu"), ("reglu", "swiglu")):
+            assert dr.model_size(family, a, settings) == dr.model_size(family, b, settings)
+    assert torch.randn(2).device.type == "cpu"  # the shape-only draws are undone
+    # a GPT's matrix FLOPs grow linearly with the window (no attention-score term at length 1)
+    g = dict(vocab_size=11, block_size=8, n_layer=1, n_head=1, n_embd=8)
+    f1, f4 = (dr.model_size("gpt", "gelu", g, length=L)[1] for L in (1, 4))
+    assert f4 > 4 * f1 - 1 and dr.model_size("gpt", "gelu", g)[0] == deep.param_count(deep.build("gpt", "gelu", g))
+
+
+def test_ratio_summaries_and_verdict_rules():
+    from glu_lib import deep_report as dr
+
+    k = {"relu": [{"kappa_full": 4.0, "kappa_ffn": 2.0}, {"kappa_full": 1.0, "kappa_ffn": 1.0}],
+         "reglu": [{"kappa_full": 2.0, "kappa_ffn": 1.0}, {"kappa_full": 2.0, "kappa_ffn": 0.5}]}
+    full, ffn = dr.ratio_summary(k), dr.ratio_summary(k, "kappa_ffn")
+    assert full == dr.RatioSummary(0.5, 2.0, 1, 2) and ffn.above == 2
+    assert dr.kappa_verdict(full, ffn) == "partly reproduced"
+    assert dr.kappa_verdict(dr.RatioSummary(1.5, 2, 2, 2), None) == "reproduced"
+    assert dr.kappa_verdict(dr.RatioSummary(0.1, 0.5, 0, 2), dr.RatioSummary(0.1, 2, 1, 2)) == "not reproduced"
+    assert dr.kappa_verdict(None, None) == "not tested" and dr.ratio_summary({}) is None
+    assert full.text(lambda v: f"{v:g}") == "0.5-2 (1/2)"
+
+
+def test_optimisation_gains_refuse_missing_runs(monkeypatch):
+    from glu_lib import deep_report as dr
+
+    stored = {f"r_{k}_{s}": {"data": {"history": {"train_loss": [3.0, 2.0 - 0.1 * (k == "reglu")]}}}
+              for k in ("relu", "reglu") for s in range(2)}
+    monkeypatch.setattr("glu_lib.results.load_result", stored.get)
+    finals = dr.final_losses(lambda k, s: f"r_{k}_{s}", ["relu", "reglu"], range(2))
+    gains = dr.optimisation_gains(finals, [("relu", "reglu")])
+    np.testing.assert_allclose(gains[("relu", "reglu")], [0.1, 0.1])
+    assert dr.gain_verdict(gains) == "reproduced"
+    assert dr.gain_verdict({("a", "b"): np.array([0.1, -0.3])}) == "not reproduced"
+    with pytest.raises(FileNotFoundError, match="r_relu_2"):
+        dr.final_losses(lambda k, s: f"r_{k}_{s}", ["relu"], range(3))
+    with pytest.raises(KeyError, match="gelu"):
+        dr.optimisation_gains(finals, [("gelu", "geglu")])

@@ -250,3 +250,99 @@ def test_train_gpt_accepts_the_sgd_variant(monkeypatch):
     out = runs.train_gpt("relu", "cpu_sgd", ckpt_dir="ck", seed=3)
     assert (seen["cfg"].optimizer, seen["cfg"].lr, out["recipe"]) == ("sgd", 0.3, "cpu_sgd")
     assert seen["ckpt"].name == "gpt_cpu_sgd_relu_seed3.pt"
+
+
+def _paper_test_loop(A, B, masks):
+    """The official script's loop (scipy's 1-D energy distance of flattened points) on given relabellings."""
+    pooled = np.concatenate([A, B])
+    obs = scipy_ed(A.flatten(), B.flatten())
+    return sum(scipy_ed(pooled[m].flatten(), pooled[~m].flatten()) >= obs for m in masks) / len(masks)
+
+
+def test_vectorised_paper_test_equals_the_official_loop():
+    rng = np.random.default_rng(11)
+    for shift in (0.0, 0.05, 0.3):
+        A = np.column_stack([rng.normal(1.0, 0.3, 12), rng.normal(0.1, 0.05, 12)])
+        B = np.column_stack([rng.normal(1.0, 0.3, 9), rng.normal(0.1 + shift, 0.05, 9)])
+        masks = gen._permutation_masks(np.random.default_rng(5), 21, 12, 300)
+        assert gen.paper_energy_test(A, B, 300, seed=5)[1] == _paper_test_loop(A, B, masks)
+        # the single-point 2-D test counts the same relabellings
+        D = gen.cdist(np.concatenate([A, B]), np.concatenate([A, B]))
+        obs = gen.energy_distance(A, B)
+        loop = sum(gen._energy_from(D, np.flatnonzero(m), np.flatnonzero(~m)) >= obs - 1e-12 * obs for m in masks)
+        assert gen.energy_test(A, B, 300, seed=5)[1] == pytest.approx((1 + loop) / 301)
+
+
+def test_run_energy_test_random_relabellings_match_a_loop():
+    rng = np.random.default_rng(12)
+    a = [rng.standard_normal((4, 2)) for _ in range(6)]
+    b = [rng.standard_normal((4, 2)) + 0.4 for _ in range(6)]
+    res = gen.run_energy_test([(a, b)], n_permutations=200, seed=3)
+    sums, counts, na = gen._run_blocks(a, b)
+    masks = gen._permutation_masks(np.random.default_rng(3), 12, 6, 200)
+    loop = sum(gen._split_statistic(sums, counts, m) >= res.statistic * (1 - 1e-12) for m in masks)
+    assert not res.exact and res.p == pytest.approx((1 + loop) / 201)
+
+
+def test_calibrated_null_and_its_law():
+    rng = np.random.default_rng(13)
+    a, b = gen.simulate_null_clouds(200, 6, rng, loss_sd=0.1, gap_sd=0.02, eval_sd=0.0)
+    L = np.array([c[:, 0] for c in a + b])
+    G = np.array([c[:, 1] for c in a + b])
+    # u multiplies the whole training loss: its relative SD is loss_sd at every evaluation
+    np.testing.assert_allclose(L.std(0) / L.mean(0), 0.1, rtol=0.15)
+    cal = gen.calibrate_null([a[:100], b[:100], a[100:]])
+    assert cal.groups == 3 and cal.loss_sd == pytest.approx(0.1, rel=0.2)
+    assert cal.eval_sd < 0.005  # the curvature of the trend alone
+    noisy = gen.simulate_null_clouds(50, 26, rng, loss_sd=0.1, gap_sd=0.02, eval_sd=0.02)
+    assert gen.calibrate_null(noisy).eval_sd == pytest.approx(0.02, rel=0.15)
+    # the mean gap moves with v and, through 0.1·L_S, with u
+    assert cal.gap_sd == pytest.approx(np.sqrt(0.02**2 + (0.1 * L.mean() * 0.1) ** 2), rel=0.25)
+    assert np.isfinite(G).all()
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        gen.calibrate_null([[a[0]]])
+    with pytest.raises(ValueError, match="loss_sd"):
+        gen.simulate_null_clouds(2, 3, rng, loss_sd=-0.1)
+
+
+def test_holm_adjustment():
+    adj = gen.holm([0.01, 0.04, 0.03, 0.5])
+    np.testing.assert_allclose(adj, [0.04, 0.09, 0.09, 0.5])
+    assert gen.holm([0.3])[0] == 0.3 and gen.holm([0.6, 0.6])[1] == 1.0
+    with pytest.raises(ValueError, match="pvalues"):
+        gen.holm([0.1, 1.5])
+    assert gen.monte_carlo_error(0.05, 1000) == pytest.approx(np.sqrt(0.05 * 0.95 / 1000))
+
+
+def _gd(d, se):
+    return gen.GapDifference(d, d - 2 * se, d + 2 * se, se, 6.0, 3 * se, (0.0, 1.0), 0.1)
+
+
+def test_random_effects_pool_is_wider_than_the_fixed_one_when_comparisons_disagree():
+    same = [_gd(0.01, 0.01), _gd(0.012, 0.01), _gd(0.008, 0.01)]
+    r = gen.random_effects_pool(same)
+    assert r.tau == 0.0 and r.mean == pytest.approx(0.01)
+    spread = [_gd(0.05, 0.005), _gd(-0.03, 0.005), _gd(0.01, 0.005), _gd(0.02, 0.005)]
+    fixed = gen.pooled_difference(spread)
+    rand = gen.random_effects_pool(spread)
+    assert rand.tau > 0.02 and fixed[1] > 0  # the fixed pool excludes 0 ...
+    assert rand.low < 0 < rand.high  # ... the random-effects pool does not
+    # Hartung-Knapp: with tau = 0 and equal se the half-width is t_{k-1} * sd(d) / sqrt(k)
+    d = np.array([0.01, 0.012, 0.008])
+    assert r.high - r.mean == pytest.approx(stats_t(0.975, 2) * d.std(ddof=1) / np.sqrt(3), rel=1e-9)
+    with pytest.raises(ValueError, match="two GapDifference"):
+        gen.random_effects_pool(same[:1])
+
+
+def stats_t(q, df):
+    from scipy import stats
+
+    return stats.t.ppf(q, df)
+
+
+def test_compare_runs_the_papers_test_on_every_matched_pair_of_runs():
+    rng = np.random.default_rng(14)
+    a, b = gen.simulate_null_clouds(3, 8, rng, loss_sd=0.05, gap_sd=0.01, eval_sd=0.01)
+    c = gen.compare(a, b, 200, seed=0)
+    assert len(c.paper_ps) == 3 and c.paper_p == c.paper_ps[0]
+    assert c.paper_ps[2] == gen.paper_energy_test(a[2], b[2], 200, 0)[1]

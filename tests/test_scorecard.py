@@ -8,11 +8,16 @@ import nbformat
 import pytest
 
 from glu_lib import execution, scorecard
-from glu_lib.verdicts import Verdict, verdict_table
+from glu_lib.verdicts import Finding, Verdict, verdict_table
 
 ROWS = [
     Verdict("GLU kernel better conditioned", "paper Thm. 3.1", "ratio 12.3", "not run", "reproduced"),
     Verdict("losses cross", "paper Cor. 4.2", "k* = 40", "k* = 35", "partly reproduced"),
+]
+FINDINGS = [
+    Finding("the sign flips with the init", "sweep", "3 of 4", "12 of 16", "holds in part",
+            headline="The initialisation sets the sign in small GPTs."),
+    Finding("the paper's test is conservative", "simulation", "rate 0.00", "not run", "holds"),
 ]
 
 
@@ -25,8 +30,33 @@ def test_collect_reads_stored_rows_and_marks_missing_chapters(tmp_path):
     lines = table.splitlines()
     assert len(lines) == 2 + 1 + len(ROWS)
     assert scorecard.NOT_ASSESSED in lines[2] and "{doc}`Ch. 1 <01_two_layer_glu>`" in lines[2]
-    assert "| ratio 12.3 | not run | **reproduced** |" in lines[3]
+    # the "what ran" column says "not run" where nothing ran at full scale, else the row's setting
+    assert "| ratio 12.3 | not run | not run | **reproduced** |" in lines[3]
+    assert "| k* = 40 | paper scale | k* = 35 | **partly reproduced** |" in lines[4]
     assert "{doc}" not in scorecard.scorecard_markdown(found, link=False)
+    assert scorecard.findings_markdown(found) == ""
+
+
+def test_findings_are_a_second_table_and_never_counted(tmp_path):
+    stand_in = Verdict("gap unchanged", "paper Fig. 7", "2 of 2", "18 of 18", "reproduced",
+                       run="CPU stand-in: MNIST-5k, tiny-shakespeare")
+    verdict_table("06_generalization", [stand_in], FINDINGS, directory=tmp_path)
+    verdict_table("03_spectrum", ROWS, directory=tmp_path)
+    found = scorecard.collect(["03_spectrum", "06_generalization"], tmp_path)
+    assert found[1].findings == tuple(FINDINGS) and found[0].findings == ()
+    claims = scorecard.scorecard_markdown(found, link=False).splitlines()
+    assert len(claims) == 2 + len(ROWS) + 1
+    assert "| 2 of 2 | CPU stand-in: MNIST-5k, tiny-shakespeare | 18 of 18 |" in claims[-1]
+    own = scorecard.findings_markdown(found, link=False).splitlines()
+    assert len(own) == 2 + len(FINDINGS) and own[0].startswith("| chapter | book finding |")
+    assert "| Ch. 6 | the sign flips with the init | sweep |" in own[2]
+    assert scorecard.counts(found) == {"reproduced": 2, "partly reproduced": 1, "not reproduced": 0,
+                                       "not tested": 0}
+    text = scorecard.summary_markdown(found)
+    assert "checked 3 claims" in text and "holds" not in text.split("\n\n")[0]
+    assert "- The initialisation sets the sign in small GPTs. (Ch. 6)" in text
+    assert scorecard.headlines(found) == [("06_generalization", "The initialisation sets the sign in small GPTs.")]
+    assert "{doc}`Ch. 6 <06_generalization>`" in scorecard.summary_markdown(found, link=True)
 
 
 def test_summary_counts_every_verdict_and_names_missing_chapters(tmp_path):

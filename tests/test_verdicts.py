@@ -86,3 +86,20 @@ def test_missing_and_foreign_files_name_the_file(tmp_path):
     (tmp_path / "03_spectrum.json").write_text("{not json")
     with pytest.raises(ValueError, match="malformed"):
         load_verdicts("03_spectrum", tmp_path)
+
+
+def test_what_ran_and_headlines_are_stored_and_optional(tmp_path):
+    from glu_lib.verdicts import PAPER_SCALE, Finding, Verdict, load_findings, load_verdicts, verdict_table
+
+    v = Verdict("c", "paper Fig. 7", "s", "f", "reproduced", run="CPU stand-in: MNIST-5k")
+    f = Finding("x", "Ch. 6", "s", "f", "holds", headline="GLU widens the gap a little.")
+    plain = Verdict("c2", "paper Fig. 3", "s", "f", "not tested")
+    assert plain.run == PAPER_SCALE and Finding("y", "Ch. 5", "s", "f", "holds").headline == ""
+    verdict_table("06_x", [v, plain], [f], directory=tmp_path)
+    assert load_verdicts("06_x", tmp_path) == [v, plain] and load_findings("06_x", tmp_path) == [f]
+    # the chapter's own table does not change shape: 5 columns, as before
+    assert to_markdown([v]).splitlines()[2].count("|") == 6
+    with pytest.raises(ValueError, match="run"):
+        Verdict("c", "p", "s", "f", "reproduced", run=" ")
+    with pytest.raises(ValueError, match="headline"):
+        Finding("x", "Ch. 6", "s", "f", "holds", headline="two\nlines")
