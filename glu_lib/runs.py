@@ -21,7 +21,7 @@ from .kinds import KINDS, get_kind
 from .results import _path, check_writable, results_dir, save_result
 from .train import TrainConfig, train
 
-__all__ = ["GPT_RECIPES", "GPT_VARIANTS", "MNIST_STEPS", "gpt_recipe", "mnist_steps_name", "train_gpt",
+__all__ = ["GPT_RECIPES", "GPT_VARIANTS", "MNIST_STEPS", "gpt_recipe", "mnist_kernel_prediction", "mnist_steps_name", "train_gpt",
            "train_mnist_steps"]
 
 #: GPT recipes on character-level tiny-shakespeare. ``cpu`` is nanoGPT's CPU recipe (published validation
@@ -103,6 +103,33 @@ def train_mnist_steps(kind: str, *, seed: int = 0, steps: int | None = None, ckp
                               save_every=c["save_every"], ckpt_dir=ckpt_dir, directory=directory, log=log)
 
 
+def mnist_kernel_prediction(*, every: int = 50, pair=("relu", "reglu")) -> dict:
+    """Prop. 4.1 for the paper's MNIST setting: the expected-kernel loss curves of ``pair`` on MNIST-5k.
+
+    Expected NTKs (paper Eq. 3/4, no biases) at width 3136 (the GLU kernel at the matched width),
+    the initial-output covariance of :func:`glu_lib.dynamics.output_covariance`, and one SGD step of
+    lr 1e-5 as the kernel step η = 2·lr/n; the curves at every ``every``-th step up to the paper's
+    step count. Returns the steps, both curves, their crossings (:func:`glu_lib.dynamics.crossing_summary`),
+    η and the extreme eigenvalues of both kernels.
+    """
+    import numpy as np
+
+    from .data import mnist_regression
+    from .dynamics import kernel_pair_curves, mse_eta
+
+    c = MNIST_STEPS
+    X, Y = mnist_regression(c["n"], seed=0)
+    k = np.arange(0, c["steps"] + 1, int(every), dtype=np.float64)
+    if k[-1] != c["steps"]:
+        k = np.append(k, float(c["steps"]))
+    C = kernel_pair_curves(X, Y, tuple(pair), width=c["width"], eta=mse_eta(c["lr"], len(X)), steps=k)
+    keys = ("crossings", "first", "last", "non_glu_led", "glu_ahead_at_end", "k_star", "ydy", "eta")
+    return {"pair": list(pair), "steps": k, "loss": C["loss"], "loss_glu": C["loss_glu"],
+            **{key: C[key] for key in keys},
+            "lam": [float(C["lam"][0]), float(C["lam"][-1])],
+            "lam_glu": [float(C["lam_glu"][0]), float(C["lam_glu"][-1])]}
+
+
 def _mnist_steps(args, ap) -> None:
     if args.seed < 0 or args.steps <= 0:
         ap.error(f"--seed must be >= 0 and --steps > 0, got {args.seed} and {args.steps}")
@@ -134,7 +161,16 @@ def main(argv=None) -> None:
     m.add_argument("--steps", type=int, default=MNIST_STEPS["steps"])
     m.add_argument("--ckpt-dir", default="checkpoints")
     m.add_argument("--results-dir", default=None, help="where results are stored (default: results/)")
+    mk = sub.add_parser("mnist-kernel", help="the expected-kernel prediction of the MNIST run, stored")
+    mk.add_argument("--results-dir", default=None, help="where results are stored (default: results/)")
     args = ap.parse_args(argv)
+    if args.what == "mnist-kernel":
+        folder = Path(args.results_dir) if args.results_dir else results_dir()
+        values = MappingProxyType({**MNIST_STEPS, "pair": ["relu", "reglu"], "every": 50})
+        path = save_result("two_layer_mnist_kernel", mnist_kernel_prediction(),
+                           Preset("two_layer_mnist_kernel", "full", values), folder)
+        print(f"stored {path}")
+        return None
     if args.what == "mnist-steps":
         return _mnist_steps(args, ap)
     if args.seed < 0:
