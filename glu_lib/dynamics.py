@@ -37,6 +37,7 @@ __all__ = [
     "crossing_steps",
     "crossing_summary",
     "loss_crossing_step",
+    "non_glu_leads_at",
     "crossing_boundary",
     "official_trajectories",
     "train_kinds_stored",
@@ -242,6 +243,24 @@ def crossing_summary(non_glu, glu, steps=None) -> dict:
     last = cs[-1] if cs else None
     return {"crossings": cs, "first": cs[0] if cs else None, "last": last, "non_glu_led": led,
             "glu_ahead_at_end": ahead, "k_star": last if (led and ahead and cs) else None}
+
+
+def non_glu_leads_at(summary: dict, step) -> bool:
+    """Whether the non-GLU curve is the lower one at grid point ``step``, read off a crossing summary.
+
+    ``summary`` is a :func:`crossing_summary` (or a record of :func:`crossing_map`, which carries its
+    fields): the lead at the end of the horizon, flipped once for every crossing after ``step``. So a
+    stored map, which keeps the crossings but not the curves, still says who led at the first step.
+    ``step`` must be a point of the grid the summary was computed on (a crossing at step c means the
+    lead changed between the grid point before c and c).
+    """
+    if not isinstance(summary, dict) or not {"crossings", "glu_ahead_at_end"} <= set(summary):
+        raise ValueError("summary must be a crossing_summary or crossing_map record "
+                         "(with 'crossings' and 'glu_ahead_at_end')")
+    if isinstance(step, bool) or not isinstance(step, numbers.Real) or not step >= 0:
+        raise ValueError(f"step must be a number >= 0, got {step!r}")
+    later = sum(1 for c in summary["crossings"] if c > step)
+    return (not summary["glu_ahead_at_end"]) != bool(later % 2)
 
 
 def loss_crossing_step(non_glu, glu, steps=None):
@@ -797,6 +816,8 @@ def train_steps_stored(name: str, kind: str, X, Y, *, width: int, lr: float, ste
     data = None
     for stop in [s for s in range(chunk, steps, chunk) if s > start] + [None]:
         t0 = time.perf_counter()
+        # a fresh net with the same initial weights each time: the checkpoint is checked against them
+        net = two_layer(kind, d, width, bias=bias, seed=int(seed), dtype=dtype)
         hist = train_loop(net, cfg, batch_fn, loss_fn, ckpt_path=ckpt, stop_at=stop, eval_fn=eval_fn)
         wall += time.perf_counter() - t0
         done = steps if stop is None else stop
