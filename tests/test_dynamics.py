@@ -319,3 +319,16 @@ def test_train_steps_stored_saves_as_it_goes_and_resumes(rng, tmp_path, monkeypa
         dynamics.train_steps_stored("t_steps", "reglu", X, Y, **kw_b)
     with pytest.raises(ValueError, match="batch_size"):
         dynamics.train_steps_stored("t_x", "reglu", X, Y, **dict(kw, batch_size=41))
+
+
+def test_mnist_step_run_cli_refuses_bad_arguments(capsys):
+    from glu_lib import runs
+
+    assert runs.mnist_steps_name("reglu", 2) == "two_layer_mnist_steps_reglu_seed2"
+    assert runs.MNIST_STEPS["steps"] == 150 * 235  # the paper's 150 epochs of 60,000 images
+    for argv, text in ((["mnist-steps", "--steps", "0"], "--steps"),
+                       (["mnist-steps", "--seed", "-1"], "--seed"),
+                       (["mnist-steps", "--kind", "nope"], "invalid choice")):
+        with pytest.raises(SystemExit):
+            runs.main(argv)
+        assert text in capsys.readouterr().err
