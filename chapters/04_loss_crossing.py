@@ -527,7 +527,7 @@ plt.show()
 
 # %%
 def sgd_claims(sg):
-    """The SGD claims on a summary: every pair and seed crosses for good at the first lr:
+    """The SGD claims on a summary: every pair and seed crosses for good at lr 0.005:
     ReLU's early lead (peak GLU/non-GLU) is smaller at the second lr for every seed; and
     in how many seeds (of how many) it is gone there (GLU at most 10 % above)."""
     lo, hi = (str(lr) for lr in P.lrs)
@@ -632,7 +632,8 @@ assert all(s["dist"] < 1e-3 for s in shape.values())
 # setting (N=2000, batch 256, 300 epochs) at 3 seeds. It ran with `SCALE = "full"` on a CPU in the
 # background: the kernel-regime numbers are stored in `results/loss_crossing_full.json`, and the SGD
 # runs one by one (so an interrupted run resumes) in `results/loss_crossing_full_sgd_lr*.json`, each
-# with its provenance. They are shown here beside the live run.
+# with its provenance. They are shown here beside the live run; each pair uses the seeds stored
+# for both its networks (the count is printed with each result).
 
 # %%
 summary = {
@@ -653,20 +654,22 @@ S = None if stored is None else stored["data"]
 
 
 def stored_sgd():
-    """The stored full-scale SGD runs, {lr: {kind: {"loss": (seeds, epochs+1)}}}, the
-    seeds that every kind of an lr has; None while a kind or every seed is missing."""
+    """The stored full-scale SGD runs, {lr: {kind: {"loss": (seeds, epochs+1)}}}: for
+    each pair the seeds that both its kinds have; None while a pair has none."""
     out = {}
     for lr in P.lrs:
         res = load_result(f"loss_crossing_full_sgd_lr{lr}")
         runs = {} if res is None else res["data"]["runs"]
-        kinds = [k for p in (PAIRS if lr == P.lrs[0] else PAIRS[:1]) for k in p]
-        have = [{key.split("/")[1] for key in runs if key.startswith(k + "/")}
-                for k in kinds]
-        seeds = sorted(set.intersection(*have))
-        if not seeds:
-            return None
-        out[lr] = {k: {"loss": np.array([runs[f"{k}/{s}"]["loss"] for s in seeds])}
-                   for k in kinds}
+        out[lr] = {}
+        for pair in (PAIRS if lr == P.lrs[0] else PAIRS[:1]):
+            have = [{key.split("/")[1] for key in runs if key.startswith(k + "/")}
+                    for k in pair]
+            seeds = sorted(set.intersection(*have))
+            if not seeds:
+                return None
+            for k in pair:
+                loss = [runs[f"{k}/{s}"]["loss"] for s in seeds]
+                out[lr][k] = {"loss": np.array(loss)}
     return out
 
 
@@ -780,8 +783,8 @@ na = "not run"
 lr0, lr1 = (str(lr) for lr in P.lrs)
 lo_hi = lambda x: f"{sig(min(x), 2)}-{sig(max(x), 2)}"
 fin = lambda sg: "final non-GLU/GLU " + ", ".join(
-    lo_hi(sg[f"{lr0}/{a}"]["finals"]) for a, _ in PAIRS) + (
-    f" ({sg[f'{lr0}/relu']['seeds']} seeds)")
+    f"{lo_hi(sg[f'{lr0}/{a}']['finals'])} ({sg[f'{lr0}/{a}']['seeds']} seeds)"
+    for a, _ in PAIRS)
 pk = lambda sg: (f"peak GLU/non-GLU {sig(min(sg[f'{lr1}/relu']['leads']), 2)}-"
                  f"{sig(max(sg[f'{lr1}/relu']['leads']), 2)} vs "
                  f"{sig(min(sg[f'{lr0}/relu']['leads']), 2)}-"
