@@ -95,7 +95,7 @@ from glu_lib.models import matched_width
 from glu_lib.notebook import seed_everything, sig
 from glu_lib.plotting import COLUMN_WIDTH, heatmaps, kind_style, use_style
 from glu_lib.results import load_result, results_dir, save_result
-from glu_lib.verdicts import Verdict, verdict_table
+from glu_lib.verdicts import Finding, Verdict, verdict_table
 
 T0 = time.perf_counter()
 P = preset("spectrum", SCALE)
@@ -124,13 +124,13 @@ print(f"scale: {P.scale}; seeds {P.seeds} (finite nets {P.emp_seeds})")
 # of the two networks at initialisation beside $K\odot XX^\top/d$ (paper Eq. 5); bottom: the
 # same three matrices for the expected kernels. Each row shares one colour scale.
 
-# %% mystnb={"figure": {"caption": "Empirical NTKs at initialisation of a ReLU net (width 400) and the parameter-matched ReGLU net (200 units), and the ReLU NTK multiplied entry-wise by XX\u1d40/d, on 50 Gaussian inputs in d = 100 (seed 0, live; the same at both scales), on one colour scale. The ReLU kernel has a uniform off-diagonal background, its rank-one part; the gate removes it.", "name": "fig-heatmaps-empirical"}}
+# %% mystnb={"figure": {"caption": "Empirical NTKs at initialisation of a ReLU net (width 400) and the parameter-matched ReGLU net (200 units), and the ReLU NTK multiplied entry-wise by XX\u1d40/d, on 50 Gaussian inputs in d = 100 (seed 0, live; the same at both scales), on one colour scale. The ReLU kernel has a uniform off-diagonal background, its rank-one part; the gate removes it.", "name": "fig-heatmaps-empirical"}} tags=["hide-input"]
 T = analysis.teaser_kernels(P.teaser_n, P.teaser_d, P.teaser_width, seed=SEED)
 titles = ("ReLU  K", "ReGLU  K̃", "K ⊙ XXᵀ/d")
 heatmaps([T["K"], T["K_glu"], T["K_eq5"]], titles, label="kernel entry", size=2.0)
 plt.show()
 
-# %% mystnb={"figure": {"caption": "The same three matrices for the expected kernels (paper Eq. 3 for ReLU with 400 units, Eq. 4 for ReGLU with 200 units) on the same inputs, on one colour scale (live).", "name": "fig-heatmaps-expected"}}
+# %% mystnb={"figure": {"caption": "The same three matrices for the expected kernels (paper Eq. 3 for ReLU with 400 units, Eq. 4 for ReGLU with 200 units) on the same inputs, on one colour scale (live).", "name": "fig-heatmaps-expected"}} tags=["hide-input"]
 X, d = T["X"], P.teaser_d
 E = {"K": expected_ntk(X, "relu", P.teaser_width),
      "K_glu": expected_ntk(X, "reglu", matched_width(P.teaser_width, d))}
@@ -220,9 +220,14 @@ for k in ("alpha", "beta", "gamma"):
 # %% [markdown]
 # The last lines are paper Eq. 5 at the level of the expansion: for $m\gg d\gg1$ the GLU
 # coefficients are those of $K$ divided by $d$, and
-# $K\odot XX^\top/d = (\alpha/d)(XX^\top)^{\odot2} + (\beta/d)(rr^\top)\odot XX^\top
-# + (\gamma/d)D^2$; the remainder $\mathbb E[\phi\phi]\odot XX^\top$ (see {doc}`02_analytic_ntk`)
-# changes the coefficients by $O(1/d)$ relative.
+#
+# $$
+# K\odot XX^\top/d = \frac{\alpha}{d}(XX^\top)^{\odot2} + \frac{\beta}{d}(rr^\top)\odot XX^\top
+#   + \frac{\gamma}{d}D^2;
+# $$
+#
+# the remainder $\mathbb E[\phi\phi]\odot XX^\top$ (see {doc}`02_analytic_ntk`) changes the
+# coefficients by $O(1/d)$ relative.
 #
 # **Which term sets $\lambda_{\max}$.** For $m\gg d$, $\beta\approx m/(2\pi d)$,
 # $\alpha\approx m/(4d)$ and $\gamma\approx m(1/4-1/2\pi)/d$. The rank-one term $\beta rr^\top$
@@ -388,7 +393,7 @@ for i, d in enumerate(P.dims):
           f"{sig(ratio['empirical', 'gaussian'][i].mean()):>7s} "
           f"{sig(TH['relu']['kappa'][i] / TH['reglu']['kappa'][i]):>7s}")
 
-# %% mystnb={"figure": {"caption": "Paper Fig. 2 reproduced: largest eigenvalue, smallest eigenvalue and condition number of the expected ReLU NTK K (red, dashed) and the parameter-matched ReGLU NTK K\u0303 (blue, solid) against the input dimension d, Gaussian inputs (live, at the scale printed at the top; lines: mean over seeds, bands: min\u2013max). Crosses: empirical NTKs of finite nets at initialisation. Dotted: the book's predictions (which assume d \u2273 \u221a(2n), grey line). The stored full-scale numbers are in the tables at the end.", "name": "fig-kappa-vs-d"}}
+# %% mystnb={"figure": {"caption": "Paper Fig. 2 reproduced: largest eigenvalue, smallest eigenvalue and condition number of the expected ReLU NTK K (red, dashed) and the parameter-matched ReGLU NTK K\u0303 (blue, solid) against the input dimension d, Gaussian inputs (live, at the scale printed at the top; lines: mean over seeds, bands: min\u2013max). Crosses: empirical NTKs of finite nets at initialisation. Dotted: the book's predictions (which assume d \u2273 \u221a(2n), grey line). The stored full-scale numbers are in the tables at the end.", "name": "fig-kappa-vs-d"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH, 2.9), layout="constrained")
 for ax, q, lab in zip(axes, ("lmax", "lmin", "kappa"), ("λmax", "λmin", "κ")):
     for k in PAIR:
@@ -417,9 +422,10 @@ plt.show()
 #   For the ReGLU kernel the theory is too high on Gaussian inputs (see the sphere below):
 #   $\tilde K$ scales with $\|x_i\|^2\|x_j\|^2$, and the Gaussian norms
 #   $\|x\|^2 = d\pm\sqrt{2d}$ pull its smallest eigenvalue down.
-# - **$\kappa$.** The ratio $\kappa(K)/\kappa(\tilde K)$ is about 1 at the smallest $d$ and grows
-#   to a few hundred: below $d\approx\sqrt{2n}$ both kernels are nearly singular and the gate
-#   does not help; above it the gate wins by a factor that grows with $d$.
+# - **$\kappa$.** The ratio $\kappa(K)/\kappa(\tilde K)$ is about 1 at the smallest $d$, $d=8$,
+#   where for some seeds the GLU kernel has the *larger* condition number (per-seed ratios
+#   printed below), and grows to a few hundred: below $d\approx\sqrt{2n}$ both kernels are nearly
+#   singular and the gate does not help; above it the gate wins by a factor that grows with $d$.
 # - **Finite nets.** The empirical NTKs of single networks follow the expected kernels; their
 #   noise lowers $\lambda_{\min}$, more for the GLU net, which has half as many units (the
 #   largest relative drop is printed below).
@@ -428,6 +434,10 @@ plt.show()
 on = dims >= P.fit_from
 for key in R:
     assert np.all(ratio[key][on] > 1), key  # κ(K̃) < κ(K), every seed, every d >= 16
+r0 = ratio["expected", "gaussian"][0]
+print(f"kappa(K)/kappa(K~) at the smallest d={P.dims[0]}, per seed: "
+      + ", ".join(sig(v) for v in r0))
+assert r0.min() < 1  # there the gate raises κ for some seed
 above = dims >= np.sqrt(2 * P.n)
 lmin_ratio = G["reglu"]["lmin"] / G["relu"]["lmin"]  # per d and seed
 print("lambda_min(K~)/lambda_min(K), min-max over seeds:")
@@ -503,17 +513,39 @@ for i, d in enumerate(P.dims):
 orders = {k: np.array(v) for k, v in orders.items()}
 assert abs(b2 / mn2pi * P.dims[-1] - b1 / mn2pi) < 1e-9  # λmax scales with 1/d
 assert abs(a1 / b1 * b2 / a2 - 1) < 1e-9  # κ does not
+
+
+def kappa_exponents(dm, kK, kKt, n):
+    """Fitted exponents of κ(K) and κ(K̃) in d over d >= 2√n (d + 1 < n)."""
+    dm = np.asarray(dm, float)
+    sel = (dm >= 2 * np.sqrt(n)) & (dm + 1 < n)
+    return (analysis.loglog_slope(dm[sel], np.asarray(kK)[sel]),
+            analysis.loglog_slope(dm[sel], np.asarray(kKt)[sel]))
+
+
+e_K, e_Kt = kappa_exponents(dims, G["relu"]["kappa"].mean(1),
+                            G["reglu"]["kappa"].mean(1), P.n)
+half = dims >= np.sqrt(dims[0] * dims[-1])  # the upper half of the grid (log scale)
+print(f"over d >= 2 sqrt(n): kappa(K) ~ d^{e_K:.2f}, kappa(K~) ~ d^{e_Kt:.2f} "
+      "(paper: d^-1 and d^-2)")
+print(f"upper half of the grid: kappa(K~)d/n "
+      f"{span(orders['kappa_Kt_d_over_n'][half])}, "
+      f"kappa(K_W)d/n {span(orders['kappa_KW_d_over_n'][half])}")
+assert -0.9 < e_K < -0.5 and -1.6 < e_Kt < -1.0
 S["orders"] = {k: v for k, v in orders.items()}
 S["orders"]["lmax_unit_norm_times_d"] = b2 / mn2pi * P.dims[-1]
 
 # %% [markdown]
 # The table reads as follows. $\kappa(K)/n$ falls from very large values at small $d$ (both
 # kernels are nearly singular there, and $\lambda_{\min}(K)$ is still rising towards its limit)
-# and levels off at one or two, near the theory's 1.75, instead of falling like $1/d$ (at full
-# scale, from $d=512$ to $2048$ it drops by less than a factor 2 while $d$ grows fourfold);
-# $\kappa(\tilde K)\,d/n$ settles at a few (between 1.5 and 5 over the upper half of the grid at
-# both scales), above the 0.73 that the theory reaches only for $d\ll n$; and the first-layer
-# kernel has $\kappa(K_W)\,d/n$ of order one, the $O(n/d)$ that the theorem states for $K$.
+# towards one or two, near the theory's limit 1.75. Over the range where the theorem is meant
+# to apply, $d\ge2\sqrt n$, the fitted exponents (printed) put both condition numbers between
+# the two readings: $\kappa(K)$ falls more slowly than the paper's $1/d$ but has not levelled off
+# as the book's limit (reached only for $\sqrt n\ll d\ll n$) says, and $\kappa(\tilde K)$ falls
+# more slowly than $1/d^2$ but faster than $1/d$. Over the upper half of the grid
+# $\kappa(\tilde K)\,d/n$ stays at a few (range printed), above the 0.73 that the theory reaches
+# only for $d\ll n$, and the first-layer kernel has $\kappa(K_W)\,d/n$ of order one: the
+# $O(n/d)$ that the theorem states for $K$.
 
 # %% [markdown]
 # **Theory against numerics where the theory applies.** On the sphere ($\|x\|^2=d$ exactly) and
@@ -559,7 +591,7 @@ S["theory"] = {"sphere_dev": sphere_dev,
 ratio["theory"] = (TH["relu"]["kappa"] / TH["reglu"]["kappa"])[:, None]
 slopes = {(key, rg): analysis.loglog_slope(dims[sel], r[sel].mean(1))
           for key, r in ratio.items() for rg, sel in (("all", on), ("valid", valid))}
-for rg, text in (("all", f"d >= {P.fit_from}"), ("valid", "d >= 2 sqrt(n)")):
+for rg, text in (("valid", "d >= 2 sqrt(n)"), ("all", f"d >= {P.fit_from}")):
     print(f"slope of log ratio against log d over {text}:")
     for k in ratio:
         print(f"  {'/'.join(k) if isinstance(k, tuple) else k}: {slopes[k, rg]:.2f}")
@@ -579,7 +611,7 @@ S["slopes"] = {f"{k if isinstance(k, str) else '/'.join(k)} {rg}": v
                for (k, rg), v in slopes.items()}
 S["ratio_over_d_valid"] = rd
 
-# %% mystnb={"figure": {"caption": "Left: the ratio \u03ba(K)/\u03ba(K\u0303) against d (n, m as in paper Fig. 2) for Gaussian inputs (expected kernels; crosses: finite nets), sphere inputs and the theory (dotted); the grey line is proportional to d. Middle: \u03ba of both kernels against the number of samples n at fixed d. Right: against the nominal width m at fixed n and d (the GLU net is parameter-matched). Lines: expected kernels (mean over seeds), crosses: finite nets, dotted: theory. Live, at the scale printed at the top.", "name": "fig-kappa-n-m"}}
+# %% mystnb={"figure": {"caption": "Left: the ratio \u03ba(K)/\u03ba(K\u0303) against d (n, m as in paper Fig. 2) for Gaussian inputs (expected kernels; crosses: finite nets), sphere inputs and the theory (dotted); the grey line is proportional to d. Middle: \u03ba of both kernels against the number of samples n at fixed d. Right: against the nominal width m at fixed n and d (the GLU net is parameter-matched). Lines: expected kernels (mean over seeds), crosses: finite nets, dotted: theory. Live, at the scale printed at the top.", "name": "fig-kappa-n-m"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH, 2.9), layout="constrained")
 ax = axes[0]
 rg = ratio["expected", "gaussian"].mean(1)
@@ -613,10 +645,11 @@ print(f"slope of log kappa against log n (d={P.n_dim}):")
 print("  " + ", ".join(f"{k} {kn[k]:.2f} (theory {kn_th[k]:.2f})" for k in PAIR))
 print("kappa at the two widest m, relative change:",
       ", ".join(f"{k} {abs(v[-1] / v[-2] - 1):.3f}" for k, v in km.items()))
-assert all(0.5 < slopes[("expected", "gaussian"), "all"] < 1.3 for _ in (0,))
-assert 0.5 < slopes[("empirical", "gaussian"), "all"] < 1.3
+for src in ("expected", "empirical"):  # where the claim is made: nearer √d than d
+    assert 0.45 < slopes[(src, "gaussian"), "valid"] < 0.8
+    assert 0.75 < slopes[(src, "gaussian"), "all"] < 1.3  # with the jump at √(2n)
 assert abs(slopes[("expected", "sphere"), "valid"] - slopes["theory", "valid"]) < 0.15
-assert np.all((0.5 < rd) & (rd < 4))
+assert np.all((0.6 < rd) & (rd < 3))
 for RR in (RN, RM):
     assert np.all(RR["expected"]["relu"]["kappa"] > RR["expected"]["reglu"]["kappa"])
 assert 1.0 < kn["relu"] < 2.5 and 0.8 < kn["reglu"] < 1.8 and kn["relu"] > kn["reglu"]
@@ -625,14 +658,16 @@ S["kappa_n_slopes"] = kn
 S["kappa_m_change"] = {k: abs(v[-1] / v[-2] - 1) for k, v in km.items()}
 
 # %% [markdown]
-# Over the grid ($d\ge16$) the ratio grows with the fitted slopes printed above, between 0.5 and
-# 1.3 in $\log d$ on Gaussian inputs at both scales ("roughly like $d$"), but it is not a clean
-# power law at these sizes: it jumps where $d$ crosses $\sqrt{2n}$ (both $\lambda_{\min}$ rise)
-# and then grows more slowly towards $d\approx n/2$, where $\lambda_{\max}(\tilde K)$ approaches
-# its $O(m)$ diagonal floor. Above $2\sqrt n$ the ratio stays between $0.5\,d$ and $4\,d$ (printed
-# as ratio/$d$; the theory's limit is $2.4\,d$), and the theory's slope there matches the
-# sphere's within 0.15. So the "factor $d$" of the theorem is the right order of magnitude rather
-# than a law we can see with slope 1. Against $n$ (at fixed $d$) $\kappa(K)$ grows faster than
+# **Where the theorem applies, $d\ge2\sqrt n$, the ratio grows like $d^{0.6}$**, not like $d$:
+# the fitted slopes printed first lie between 0.45 and 0.8 on Gaussian inputs at both scales,
+# for the expected kernels and for finite nets, closer to $\sqrt d$ than to $d$. The ratio is of
+# order $d$ in size (ratio/$d$ between 0.6 and 3, printed; the theory's limit is $2.4\,d$) but
+# falls relative to $d$ as $d$ approaches $n/2$, where $\lambda_{\max}(\tilde K)$ nears its
+# $O(m)$ diagonal floor; the book's theory has the same slope there (it matches the sphere's
+# within 0.15). Over the whole grid from $d=16$ the slope is steeper (between 0.75 and 1.3),
+# only because the ratio jumps where $d$ crosses $\sqrt{2n}$ and both $\lambda_{\min}$ rise,
+# outside the theorem's range. So the "factor $d$" of the theorem is the right order of
+# magnitude at these sizes, not a law we can see with slope 1. Against $n$ (at fixed $d$) $\kappa(K)$ grows faster than
 # $\kappa(\tilde K)$, both at least about linearly (slopes printed above; $\kappa(K)$ grows
 # faster than linearly because $n$ passes $d^2/2$, where $\lambda_{\min}(K)$ starts to drop);
 # against $m$ both settle once $m\gg d$, as the $m$-proportional kernels predict.
@@ -666,16 +701,17 @@ a_fit = analysis.loglog_slope(P.map_ns, dstar)
 print("crossing d* per n:", " ".join(f"{sig(v)}" for v in dstar))
 print("d*/sqrt(n):", " ".join(f"{v:.2f}" for v in dstar / np.sqrt(P.map_ns)),
       f"; fitted d* ~ n^{a_fit:.2f}")
-assert np.all((0.5 < dstar / np.sqrt(P.map_ns)) & (dstar / np.sqrt(P.map_ns) < 2))
+assert 0.2 < a_fit < 0.45  # slower than √n
+assert np.all(np.diff(dstar / np.sqrt(P.map_ns)) < 0)  # d*/√n falls with n
 S["map"] = {"ns": P.map_ns, "dims": P.map_dims, "mean": lr.mean(2), "lo": lr.min(2),
             "hi": lr.max(2), "dstar": dstar, "slope": a_fit}
 
 # %% [markdown]
 # **The book's finding for the crossing.** $\lambda_{\min}(\tilde K)$ overtakes
-# $\lambda_{\min}(K)$ at a dimension $d^*$ that grows with $n$, somewhat more slowly than
-# $\sqrt n$ (the fitted exponent is printed; $d^*/\sqrt n$ stays between 0.5 and 2 at both
-# scales, which we assert): below it the gate lowers the bottom of the spectrum, often tenfold,
-# and above it raises it. The paper's condition for the crossing
+# $\lambda_{\min}(K)$ at a dimension $d^*$ that grows with $n$ more slowly than $\sqrt n$: the
+# fitted exponent (printed) lies between 0.2 and 0.45 at both scales, and $d^*/\sqrt n$ falls as
+# $n$ grows (both asserted), so "$d^*\approx\sqrt n$" holds only as a rough size on these grids.
+# Below $d^*$ the gate lowers the bottom of the spectrum, often tenfold, and above it raises it. The paper's condition for the crossing
 # ("$d\ge5$, $n\ge300$") is therefore not enough on its own: at fixed $d$ a larger $n$ moves the
 # pair back below the boundary.
 #
@@ -704,7 +740,7 @@ for inp in ("gaussian", "sphere"):
               f"(theory {sig(q_th)})")
 S["q90_q10"] = {f"{i} {k}": v for (i, k), v in qq.items()}
 
-# %% mystnb={"figure": {"caption": "Empirical distribution functions of the eigenvalues of K (ReLU, dashed red) and K\u0303 (ReGLU, solid blue), each divided by its mean, Gaussian inputs (left) and sphere inputs (right), n and d as in the panel titles (live). Dotted: the law predicted by the expansion. The GLU spectrum is concentrated within a factor of a few around its mean; the ReLU spectrum spans orders of magnitude, from its floor to the rank-one eigenvalue near n/\u03c0 times the mean.", "name": "fig-spectrum-cdf"}}
+# %% mystnb={"figure": {"caption": "Empirical distribution functions of the eigenvalues of K (ReLU, dashed red) and K\u0303 (ReGLU, solid blue), each divided by its mean, Gaussian inputs (left) and sphere inputs (right), n and d as in the panel titles (live). Dotted: the law predicted by the expansion. The GLU spectrum is concentrated within a factor of a few around its mean; the ReLU spectrum spans orders of magnitude, from its floor to the rank-one eigenvalue near n/\u03c0 times the mean.", "name": "fig-spectrum-cdf"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 2.9), sharey=True,
                          layout="constrained")
 for ax, inp in zip(axes, ("gaussian", "sphere")):
@@ -822,37 +858,86 @@ stored = load_result("spectrum_full")
 F = None if stored is None else stored["data"]
 
 
-def key_numbers(s):
-    """The numbers behind each verdict, from a live or stored summary."""
+def claim_values(s):
+    """The numbers behind each claim, from a live or a stored summary."""
     f2 = {k: np.asarray(v) for k, v in s["fig2"].items()}
-    dm, n = f2["dims"], s["n"]
-    ab, ok = dm >= np.sqrt(2 * n), dm >= 16
+    dm, n = np.asarray(f2["dims"], float), s["n"]
+    valid = (dm >= 2 * np.sqrt(n)) & (dm + 1 < n)
     o = {k: np.asarray(v) for k, v in s["orders"].items()}
-    t = s["teaser"]
-    lo0 = [f2["lmin_ratio_min"][0], f2["lmin_ratio_max"][0]]
-    ds = np.asarray(s["map"]["dstar"]) / np.sqrt(s["map"]["ns"])
+    e_K, e_Kt = kappa_exponents(dm, f2["kappa_K"], f2["kappa_Kt"], n)
     return {
-        "teaser": f"off/diag {t['K'][0]:.2f} vs {t['K_glu'][0]:.2f}",
-        "ratio": (f"ratio {span(f2['ratio_min'][ok])} "
-                  f"(d={int(dm[ok][0])}–{int(dm[-1])})"),
-        "order_d": (f"ratio/d {span(s['ratio_over_d_valid'])}, "
-                    f"slope {s['slopes']['expected/gaussian all']:.2f}"),
-        "lmax": f"λmax ratio/d {span(f2['lmax_ratio_over_d'][ab])}",
-        "lmin": f"λmin ratio {span(lo0)} at d={int(dm[0])}; d*/√n {span(ds)}",
-        "orders": (f"κ(K)/n {sig(o['kappa_K_over_n'][-1])}, "
-                   f"κ(K̃)d/n {sig(o['kappa_Kt_d_over_n'][-1])} at d={int(dm[-1])}"),
-        "lmax_norm": (f"λmax/(mn/2π) {sig(f2['lmax_K_over_mn2pi'][-1])}; "
-                      f"‖x‖=1: {sig(o['lmax_unit_norm_times_d'])}/d"),
-        "theory": (f"sphere within {100 * s['theory']['sphere_dev']:.0f}%; "
-                   f"Gaussian κ(K̃) ×{span(s['theory']['gauss_kappa_Kt'])}"),
-        "compact": (f"q90/q10 {sig(s['q90_q10']['gaussian reglu'])} vs "
-                    f"{sig(s['q90_q10']['gaussian relu'])}"),
-        "acts": f"ratios {span(list(s['act_ratio'].values()))}",
+        "dm": dm, "n": n, "off": (s["teaser"]["K"][0], s["teaser"]["K_glu"][0]),
+        "kappa_teaser": (s["teaser"]["K"][1], s["teaser"]["K_glu"][1]),
+        "ratio_lo": f2["ratio_min"], "ratio_hi": f2["ratio_max"],
+        "slope_valid": s["slopes"]["expected/gaussian valid"],
+        "slope_all": s["slopes"]["expected/gaussian all"],
+        "ratio_over_d": np.asarray(s["ratio_over_d_valid"]),
+        "lmax_over_d": f2["lmax_ratio_over_d"],
+        "lmax_slope": analysis.loglog_slope(dm, f2["lmax_ratio_over_d"] * dm),
+        "lmin_lo": f2["lmin_ratio_min"], "lmin_hi": f2["lmin_ratio_max"],
+        "e_K": e_K, "e_Kt": e_Kt, "lmax_mn2pi": f2["lmax_K_over_mn2pi"],
+        "lmax_unit": float(o["lmax_unit_norm_times_d"]),
+        "compact": (s["q90_q10"]["gaussian reglu"], s["q90_q10"]["gaussian relu"]),
+        "acts": np.asarray(list(s["act_ratio"].values())),
+        "sphere_dev": s["theory"]["sphere_dev"],
+        "gauss_kt": np.asarray(s["theory"]["gauss_kappa_Kt"]),
+        "dstar_exp": s["map"]["slope"],
+        "dstar_sqrt": np.asarray(s["map"]["dstar"]) / np.sqrt(s["map"]["ns"]),
     }
 
 
-live = key_numbers(S)
-full = key_numbers(F) if F is not None else {k: "not run" for k in live}
+def claim_checks(v):
+    """Each claim on one scale: True, False, or (k, N): it holds at k of N points."""
+    at_d = lambda ok: (int(np.sum(ok)), len(ok))
+    return {
+        "teaser": (v["off"][1] < v["off"][0] / 4
+                   and v["kappa_teaser"][1] < v["kappa_teaser"][0]),
+        "ratio": at_d(v["ratio_lo"] > 1),  # every seed, at each d of the grid
+        "order_size": bool(np.all((0.1 < v["ratio_over_d"])
+                                  & (v["ratio_over_d"] < 10))),
+        "order_slope": abs(v["slope_valid"] - 1) < 0.25,
+        "lmax": bool(np.all((0.25 < v["lmax_over_d"]) & (v["lmax_over_d"] < 4))
+                     and 0.75 < v["lmax_slope"] < 1.25),
+        "lmin": at_d(v["lmin_lo"] >= 1),
+        "orders": (abs(v["e_K"] + 1) < 0.25, abs(v["e_Kt"] + 2) < 0.25),
+        # O(mn/d) with |x|² ≈ d (it is flat there: mn/2π), and with |x| ≈ 1 (mn/(2πd))
+        "lmax_norm": (not np.all(np.abs(v["lmax_mn2pi"] - 1) < 0.1),
+                      abs(v["lmax_unit"] - 1) < 0.1),
+        "compact": v["compact"][0] < v["compact"][1] / 2,
+        "acts": bool(np.all(v["acts"] > 10)),
+    }
+
+
+def texts(v):
+    """The short result texts of the verdict tables."""
+    dm = v["dm"]
+    return {
+        "teaser": f"off/diag {v['off'][0]:.2f} vs {v['off'][1]:.2f}",
+        "ratio": (f"ratio {span([v['ratio_lo'][0], v['ratio_hi'][0]])} "
+                  f"at d={int(dm[0])}, "
+                  f"{span(v['ratio_lo'][1:])} at d={int(dm[1])}–{int(dm[-1])}"),
+        "order_d": (f"slope {v['slope_valid']:.2f} for d ≥ 2√n "
+                    f"({v['slope_all']:.2f} for d ≥ 16); "
+                    f"ratio/d {span(v['ratio_over_d'])}"),
+        "lmax": f"λmax ratio/d {span(v['lmax_over_d'])}, slope {v['lmax_slope']:.2f}",
+        "lmin": (f"λmin ratio ≥ 1 at {claim_checks(v)['lmin'][0]} of {len(dm)} d; "
+                 f"{span([v['lmin_lo'][0], v['lmin_hi'][0]])} at d={int(dm[0])}"),
+        "orders": f"κ(K) ~ d^{v['e_K']:.2f}, κ(K̃) ~ d^{v['e_Kt']:.2f} (d ≥ 2√n)",
+        "lmax_norm": (f"λmax/(mn/2π) {sig(v['lmax_mn2pi'][-1])}; "
+                      f"‖x‖=1: {sig(v['lmax_unit'])}/d"),
+        "compact": f"q90/q10 {sig(v['compact'][0])} vs {sig(v['compact'][1])}",
+        "acts": f"ratios {span(v['acts'])}",
+        "theory": (f"sphere within {100 * v['sphere_dev']:.0f}%; "
+                   f"Gaussian κ(K̃) ×{span(v['gauss_kt'])}"),
+        "dstar": (f"d* ~ n^{v['dstar_exp']:.2f}; d*/√n "
+                  f"{sig(v['dstar_sqrt'][0], 2)} → {sig(v['dstar_sqrt'][-1], 2)}"),
+    }
+
+
+V_live = claim_values(S)
+V_full = None if F is None else claim_values(F)
+live = texts(V_live)
+full = texts(V_full) if V_full is not None else {k: "not run" for k in live}
 if stored is not None:
     prov = stored["provenance"]
     w = F["wall_s"]
@@ -865,30 +950,84 @@ if stored is not None:
 for k in live:
     print(f"{k}\n  live ({P.scale}): {live[k]}\n  stored full: {full[k]}")
 
+# %% [markdown]
+# Each claim is checked on the live numbers and on the stored full-scale ones by the same
+# function (`claim_checks` above), and the outcome the text of this chapter states is asserted
+# at both scales. How the verdicts read the theorem: "the gate lowers $\kappa$" is checked at
+# every $d$ of the grid, the smallest ($d=8$, where it fails for some seeds) included, so it is
+# partly reproduced; "a factor of order $d$" needs the ratio to be of order $d$ in size *and* to
+# grow with a slope near 1 (within 0.25) where the theorem applies, $d\ge2\sqrt n$, and the
+# slope there is about 0.6, so it is partly reproduced; $\lambda_{\max}$ falls by a factor of
+# order $d$ with a slope near 1 over the whole grid. The book's theory curves and the map of
+# $d^*(n)$ are the book's own results and are in the second table.
+
 # %%
+expected = {"teaser": True, "order_size": True, "order_slope": False, "lmax": True,
+            "orders": (False, False), "lmax_norm": (False, True), "compact": True,
+            "acts": True}
+for name, v in (("live", V_live), ("stored full", V_full)):
+    if v is None:
+        continue
+    c = claim_checks(v)
+    print(f"{name}: " + "; ".join(f"{k} {c[k]}" for k in ("ratio", "lmin", "orders")))
+    assert {k: c[k] for k in expected} == expected, (name, c)
+    assert 0 < c["ratio"][0] < c["ratio"][1] and 0 < c["lmin"][0] < c["lmin"][1]
+    assert v["ratio_lo"][0] < 1 and np.all(v["ratio_lo"][1:] > 1)  # only the smallest d
+    assert v["sphere_dev"] < 0.2 and np.all(v["gauss_kt"] > 1.1)
+    assert 0.2 < v["dstar_exp"] < 0.45 and np.all(np.diff(v["dstar_sqrt"]) < 0)
+
+# %% tags=["hide-input"]
+def judge_share(shares):
+    """A claim checked at several points: all, some or none (over the scales run)."""
+    done, total = (sum(x) for x in zip(*shares))
+    if done == total:
+        return "reproduced"
+    return "partly reproduced" if done else "not reproduced"
+
+
+def judge_parts(parts):
+    """A claim with parts: all hold, some hold, none (each part over the scales run)."""
+    ok = [all(p) for p in zip(*parts)]
+    return ("reproduced" if all(ok) else "partly reproduced" if any(ok)
+            else "not reproduced")
+
+
+CL = [claim_checks(v) for v in (V_live, V_full) if v is not None]
+order = lambda c: (c["order_size"], c["order_slope"])
+status = lambda oks: "holds" if all(oks) else ("holds in part" if any(oks)
+                                               else "does not hold")
 rows = [
     Verdict("The gate removes the off-diagonal background of the NTK", "paper Fig. 1",
-            live["teaser"], full["teaser"], "reproduced"),
-    Verdict("The gate lowers the NTK condition number (n > d >= 16)", "paper Thm. 3.1",
-            live["ratio"], full["ratio"], "reproduced"),
+            live["teaser"], full["teaser"], judge_parts([(c["teaser"],) for c in CL])),
+    Verdict("The gate lowers the NTK condition number (n > d)", "paper Thm. 3.1",
+            live["ratio"], full["ratio"], judge_share([c["ratio"] for c in CL])),
     Verdict("κ falls by a factor of order d", "paper Thm. 3.1", live["order_d"],
-            full["order_d"], "partly reproduced"),
+            full["order_d"], judge_parts([order(c) for c in CL])),
     Verdict("λmax falls by a factor of order d", "paper Thm. 3.1", live["lmax"],
-            full["lmax"], "reproduced"),
+            full["lmax"], judge_parts([(c["lmax"],) for c in CL])),
     Verdict("λmin(K̃) >= λmin(K)", "paper Thm. 3.1", live["lmin"], full["lmin"],
-            "partly reproduced"),
+            judge_share([c["lmin"] for c in CL])),
     Verdict("κ(K) = O(n/d) and κ(K̃) = O(n/d²)", "paper Thm. 3.1", live["orders"],
-            full["orders"], "not reproduced"),
+            full["orders"], judge_parts([c["orders"] for c in CL])),
     Verdict("λmax(K) = O(mn/d)", "paper Thm. 3.1", live["lmax_norm"], full["lmax_norm"],
-            "partly reproduced"),
-    Verdict("Theory curves of λ and κ against d", "paper Props. B.6/B.9",
-            live["theory"], full["theory"], "partly reproduced"),
+            judge_parts([c["lmax_norm"] for c in CL])),
     Verdict("GLU eigenvalues are more compact", "paper abstract", live["compact"],
-            full["compact"], "reproduced"),
+            full["compact"], judge_parts([(c["compact"],) for c in CL])),
     Verdict("The same holds for GELU/GEGLU and SiLU/SwiGLU", "paper Thm. 3.1",
-            live["acts"], full["acts"], "reproduced"),
+            live["acts"], full["acts"], judge_parts([(c["acts"],) for c in CL])),
 ]
-verdict_table("03_spectrum", rows, write=(P.scale == "smoke"))
+VV = [v for v in (V_live, V_full) if v is not None]
+findings = [
+    Finding("The book's λ and κ predictions (in place of Props. B.6/B.9) match the "
+            "expected kernels for d ≥ 2√n", "theory curves", live["theory"],
+            full["theory"],
+            status([v["sphere_dev"] < 0.2 for v in VV]
+                   + [bool(np.all(np.abs(v["gauss_kt"] - 1) < 0.2)) for v in VV])),
+    Finding("The gate raises λmin only above d*(n), which grows more slowly than √n",
+            "λmin map", live["dstar"], full["dstar"],
+            status([0.2 < v["dstar_exp"] < 0.45 for v in VV])),
+]
+verdict_table("03_spectrum", rows, findings, write=(P.scale == "smoke"))
 
 # %% [markdown]
 # ## What this chapter showed
@@ -896,15 +1035,18 @@ verdict_table("03_spectrum", rows, write=(P.scale == "smoke"))
 # - The ReLU NTK is $\alpha XX^\top+\beta rr^\top+\gamma D$ up to a few percent, its top
 #   eigenvalue is the rank-one term, $\approx mn/(2\pi)$, and the gate turns that term into
 #   $(rr^\top)\odot XX^\top$, which has none: $\lambda_{\max}$ falls by a factor of order $d$.
-# - $\kappa(K)/\kappa(\tilde K)$ grows with $d$ and stays within $0.5\,d$–$4\,d$ above
-#   $d = 2\sqrt n$ at both scales; it is a factor of order $d$, not a clean power law.
-# - $\lambda_{\min}(\tilde K)\ge\lambda_{\min}(K)$ only above $d^*\approx\sqrt n$; below it the
-#   gate lowers $\lambda_{\min}$ (this is what moves the loss crossing of
-#   {doc}`04_loss_crossing` with $n$).
+# - The gate lowers $\kappa$ at every $d$ of the grid but the smallest, $d=8$, where it raises
+#   it for some seeds. $\kappa(K)/\kappa(\tilde K)$ is of order $d$ in size (between $0.6\,d$ and
+#   $3\,d$ above $d = 2\sqrt n$ at both scales) but, where the theorem applies, grows like
+#   $d^{0.6}$, not like $d$.
+# - $\lambda_{\min}(\tilde K)\ge\lambda_{\min}(K)$ only above a $d^*(n)$ that grows like
+#   $n^{0.26}$ (smoke) to $n^{0.34}$ (full), more slowly than $\sqrt n$; below it the gate lowers
+#   $\lambda_{\min}$ (this is what moves the loss crossing of {doc}`04_loss_crossing` with $n$).
 # - The paper's orders $\kappa(K) = O(n/d)$, $\kappa(\tilde K) = O(n/d^2)$ do not describe the
-#   full NTK in the wide regime: $\kappa(K)\approx1.75\,n$ and $\kappa(\tilde K)\approx0.73\,n/d$,
-#   whatever the input normalisation; $\lambda_{\max}(K) = O(mn/d)$ is the $\|x\|\approx1$
-#   convention. The ratio, of order $d$, agrees.
+#   full NTK in the wide regime: on these grids $\kappa(K)$ falls like $d^{-0.6}$ to $d^{-0.7}$
+#   and $\kappa(\tilde K)$ like $d^{-1.2}$ to $d^{-1.3}$, towards the book's limits $1.75\,n$ and
+#   $0.73\,n/d$, whatever the input normalisation; $\lambda_{\max}(K) = O(mn/d)$ is the
+#   $\|x\|\approx1$ convention.
 # - The book's predictions (in place of paper Props. B.6/B.9) hold within 20% on the sphere for
 #   $d\ge2\sqrt n$; on Gaussian inputs they miss $\lambda_{\min}$ of the GLU kernel.
 # - The claim holds for every activation pair and for centred real data, with a smaller factor;

@@ -37,9 +37,11 @@ __all__ = [
     "crossing_steps",
     "crossing_summary",
     "loss_crossing_step",
+    "non_glu_leads_at",
     "crossing_boundary",
     "official_trajectories",
     "train_kinds_stored",
+    "train_steps_stored",
     "train",
     "train_kinds",
     "output_trajectory",
@@ -247,6 +249,24 @@ def crossing_summary(non_glu, glu, steps=None) -> dict:
     last = cs[-1] if cs else None
     return {"crossings": cs, "first": cs[0] if cs else None, "last": last, "non_glu_led": led,
             "glu_ahead_at_end": ahead, "k_star": last if (led and ahead and cs) else None}
+
+
+def non_glu_leads_at(summary: dict, step) -> bool:
+    """Whether the non-GLU curve is the lower one at grid point ``step``, read off a crossing summary.
+
+    ``summary`` is a :func:`crossing_summary` (or a record of :func:`crossing_map`, which carries its
+    fields): the lead at the end of the horizon, flipped once for every crossing after ``step``. So a
+    stored map, which keeps the crossings but not the curves, still says who led at the first step.
+    ``step`` must be a point of the grid the summary was computed on (a crossing at step c means the
+    lead changed between the grid point before c and c).
+    """
+    if not isinstance(summary, dict) or not {"crossings", "glu_ahead_at_end"} <= set(summary):
+        raise ValueError("summary must be a crossing_summary or crossing_map record "
+                         "(with 'crossings' and 'glu_ahead_at_end')")
+    if isinstance(step, bool) or not isinstance(step, numbers.Real) or not step >= 0:
+        raise ValueError(f"step must be a number >= 0, got {step!r}")
+    later = sum(1 for c in summary["crossings"] if c > step)
+    return (not summary["glu_ahead_at_end"]) != bool(later % 2)
 
 
 def loss_crossing_step(non_glu, glu, steps=None):
@@ -742,3 +762,82 @@ def plot_official_trajectories(ax, traj: dict, kinds=("relu", "reglu")):
     ax.plot(*target, marker="*", ms=13, color="k", zorder=5)
     ax.set(xlabel="output 1 (f − f₀)", ylabel="output 2 (f − f₀)", aspect="equal")
     return ax
+
+
+def train_steps_stored(name: str, kind: str, X, Y, *, width: int, lr: float, steps: int, batch_size: int,
+                       seed: int = 0, dtype: torch.dtype = torch.float32, eval_every: int = 100,
+                       save_every: int = 1000, ckpt_dir="checkpoints", bias: bool = True,
+                       directory=None, log=None) -> dict:
+    """A long two-layer SGD run counted in steps, checkpointed and stored as it goes (resumable).
+
+    Plain SGD (no momentum, no weight decay, no clipping, constant ``lr``) on the mean MSE of the
+    network ``two_layer(kind, d, width, bias=bias, seed=seed, dtype=dtype)``, run by the book's one
+    training loop (:func:`glu_lib.train.train`, which checkpoints and resumes exactly). Each step
+    draws a batch of ``batch_size`` distinct samples uniformly at random (a ``torch.Generator``
+    seeded with ``seed``), so the expected step equals that of epoch-wise shuffling. The full
+    training MSE is evaluated every ``eval_every`` steps. Every ``save_every`` steps the curve so
+    far is written to ``results/<name>.json`` with its provenance, so partial progress survives an
+    interruption; run again with the same arguments, it resumes from ``ckpt_dir/<name>.pt``.
+    Returns the stored data: ``kind, seed, steps`` (the target), ``steps_done``, ``iter``,
+    ``loss`` (full training MSE at ``iter``), ``units``, ``parameters``, ``wall_s``.
+    """
+    import time
+    from pathlib import Path
+
+    from .config import Preset
+    from .results import load_result, save_result
+    from .train import TrainConfig, train as train_loop
+
+    get_kind(kind)
+    X = as_matrix(X)
+    n, d = X.shape
+    Y = _vector(Y, n)
+    steps, B = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
+    every, chunk = positive_int(eval_every, "eval_every"), positive_int(save_every, "save_every")
+    if B > n:
+        raise ValueError(f"batch_size {B} exceeds the number of samples {n}")
+    lr = _positive_float(lr, "lr")
+    net = two_layer(kind, d, width, bias=bias, seed=int(seed), dtype=dtype)
+    Xt, Yt = torch.as_tensor(X, dtype=dtype), torch.as_tensor(Y, dtype=dtype)
+
+    def batch_fn(split, gen):
+        idx = torch.randperm(n, generator=gen)[:B]
+        return Xt[idx], Yt[idx]
+
+    def loss_fn(model, x, y):
+        return torch.mean((model(x)[:, 0] - y) ** 2)
+
+    @torch.no_grad()
+    def eval_fn(model):
+        loss = float(torch.mean((model(Xt)[:, 0] - Yt) ** 2))
+        return {"train": loss, "val": loss}
+
+    cfg = TrainConfig(max_iters=steps, lr=lr, min_lr=lr, warmup_iters=0, schedule="constant",
+                      optimizer="sgd", weight_decay=0.0, momentum=0.0, grad_clip=0.0,
+                      eval_interval=every, eval_iters=1, ckpt_interval=chunk, seed=int(seed))
+    values = {"kind": kind, "n": n, "d": d, "width": int(width), "lr": lr, "steps": steps,
+              "batch_size": B, "seed": int(seed), "dtype": str(dtype).replace("torch.", ""),
+              "eval_every": every, "bias": bool(bias), "sampling": "uniform batches without replacement"}
+    preset = Preset("two_layer_steps", "full", values)
+    stored = load_result(name, directory)
+    wall = float(stored["data"].get("wall_s", 0.0)) if stored is not None else 0.0
+    ckpt = Path(ckpt_dir) / f"{name}.pt"
+    if stored is not None and not ckpt.exists():
+        raise ValueError(f"results/{name}.json exists but its checkpoint {ckpt} does not: delete the "
+                         "result to restart the run from step 0, or pass the checkpoint folder")
+    start = int(torch.load(ckpt, map_location="cpu", weights_only=True)["iter"]) if ckpt.exists() else 0
+    data = None
+    for stop in [s for s in range(chunk, steps, chunk) if s > start] + [None]:
+        t0 = time.perf_counter()
+        # a fresh net with the same initial weights each time: the checkpoint is checked against them
+        net = two_layer(kind, d, width, bias=bias, seed=int(seed), dtype=dtype)
+        hist = train_loop(net, cfg, batch_fn, loss_fn, ckpt_path=ckpt, stop_at=stop, eval_fn=eval_fn)
+        wall += time.perf_counter() - t0
+        done = steps if stop is None else stop
+        data = {"kind": kind, "seed": int(seed), "steps": steps, "steps_done": done,
+                "iter": list(hist["iter"]), "loss": list(hist["train_loss"]), "units": net.width,
+                "parameters": sum(p.numel() for p in net.parameters()), "wall_s": wall}
+        save_result(name, data, preset, directory)
+        if log is not None:
+            log(f"{name}: step {done}/{steps}, loss {hist['train_loss'][-1]:.4g}, {wall:.0f} s")
+    return data

@@ -22,7 +22,8 @@ from .kinds import KINDS, get_kind
 from .results import _path, check_writable, results_dir, save_result
 from .train import TrainConfig, train
 
-__all__ = ["GPT_RECIPES", "GPT_VARIANTS", "gpt_recipe", "train_gpt"]
+__all__ = ["GPT_RECIPES", "GPT_VARIANTS", "MNIST_STEPS", "gpt_recipe", "mnist_kernel_prediction", "mnist_steps_name", "train_gpt",
+           "train_mnist_steps"]
 
 #: GPT recipes on character-level tiny-shakespeare. ``cpu`` is nanoGPT's CPU recipe (published validation
 #: loss about 1.88); ``shakespeare_char`` is nanoGPT's GPU recipe (1.4697 on one A100); ``smoke`` is a
@@ -77,6 +78,72 @@ def train_gpt(ffn: str, recipe: str = "smoke", *, data_dir=None, ckpt_dir=None, 
     return out | ({"model": model} if return_model else {})
 
 
+#: The paper's MNIST setting counted in SGD steps: 150 epochs of the 60,000-image training set at batch
+#: 256 (235 steps an epoch) are 35,250 steps; here on MNIST-5k (about 1,760 of its epochs).
+MNIST_STEPS = dict(n=5000, width=3136, lr=1e-5, batch_size=256, steps=150 * 235, dtype="float32",
+                   eval_every=250, save_every=1000)
+
+
+def mnist_steps_name(kind: str, seed: int = 0) -> str:
+    """The stored result's name of :func:`train_mnist_steps` for ``kind`` and ``seed``."""
+    return f"two_layer_mnist_steps_{kind}_seed{int(seed)}"
+
+
+def train_mnist_steps(kind: str, *, seed: int = 0, steps: int | None = None, ckpt_dir="checkpoints",
+                      directory=None, log=None) -> dict:
+    """The paper's MNIST run (width 3136, lr 1e-5, batch 256, MSE on the digit label) at its step count
+    on MNIST-5k, stored as it goes and resumable (:func:`glu_lib.dynamics.train_steps_stored`)."""
+    from .data import mnist_regression
+    from .dynamics import train_steps_stored
+
+    c = MNIST_STEPS
+    X, Y = mnist_regression(c["n"], seed=0)
+    return train_steps_stored(mnist_steps_name(kind, seed), kind, X, Y, width=c["width"], lr=c["lr"],
+                              steps=c["steps"] if steps is None else steps, batch_size=c["batch_size"],
+                              seed=seed, dtype=getattr(torch, c["dtype"]), eval_every=c["eval_every"],
+                              save_every=c["save_every"], ckpt_dir=ckpt_dir, directory=directory, log=log)
+
+
+def mnist_kernel_prediction(*, every: int = 50, pair=("relu", "reglu")) -> dict:
+    """Prop. 4.1 for the paper's MNIST setting: the expected-kernel loss curves of ``pair`` on MNIST-5k.
+
+    Expected NTKs (paper Eq. 3/4, no biases) at width 3136 (the GLU kernel at the matched width),
+    the initial-output covariance of :func:`glu_lib.dynamics.output_covariance`, and one SGD step of
+    lr 1e-5 as the kernel step η = 2·lr/n; the curves at every ``every``-th step up to the paper's
+    step count. Returns the steps, both curves, their crossings (:func:`glu_lib.dynamics.crossing_summary`),
+    η and the extreme eigenvalues of both kernels.
+    """
+    import numpy as np
+
+    from .data import mnist_regression
+    from .dynamics import kernel_pair_curves, mse_eta
+
+    c = MNIST_STEPS
+    X, Y = mnist_regression(c["n"], seed=0)
+    k = np.arange(0, c["steps"] + 1, int(every), dtype=np.float64)
+    if k[-1] != c["steps"]:
+        k = np.append(k, float(c["steps"]))
+    C = kernel_pair_curves(X, Y, tuple(pair), width=c["width"], eta=mse_eta(c["lr"], len(X)), steps=k)
+    keys = ("crossings", "first", "last", "non_glu_led", "glu_ahead_at_end", "k_star", "ydy", "eta")
+    return {"pair": list(pair), "steps": k, "loss": C["loss"], "loss_glu": C["loss_glu"],
+            **{key: C[key] for key in keys},
+            "lam": [float(C["lam"][0]), float(C["lam"][-1])],
+            "lam_glu": [float(C["lam_glu"][0]), float(C["lam_glu"][-1])]}
+
+
+def _mnist_steps(args, ap) -> None:
+    if args.seed < 0 or args.steps <= 0:
+        ap.error(f"--seed must be >= 0 and --steps > 0, got {args.seed} and {args.steps}")
+    folder = Path(args.results_dir) if args.results_dir else results_dir()
+    try:
+        check_writable(folder)
+    except PermissionError as e:
+        ap.error(str(e))
+    for kind in dict.fromkeys(args.kind):
+        train_mnist_steps(kind, seed=args.seed, steps=args.steps, ckpt_dir=args.ckpt_dir,
+                          directory=folder, log=lambda line: print(line, flush=True))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -92,7 +159,24 @@ def main(argv=None) -> None:
     g.add_argument("--shard", default=None, metavar="I/N",
                    help="take FFN kinds I, I+N, ... (default: SLURM_ARRAY_TASK_ID of a job array, else all)")
     g.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    m = sub.add_parser("mnist-steps", help="two-layer nets on MNIST-5k at the paper's step count, stored")
+    m.add_argument("--kind", nargs="+", default=["relu", "reglu"], choices=sorted(KINDS))
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--steps", type=int, default=MNIST_STEPS["steps"])
+    m.add_argument("--ckpt-dir", default="checkpoints")
+    m.add_argument("--results-dir", default=None, help="where results are stored (default: results/)")
+    mk = sub.add_parser("mnist-kernel", help="the expected-kernel prediction of the MNIST run, stored")
+    mk.add_argument("--results-dir", default=None, help="where results are stored (default: results/)")
     args = ap.parse_args(argv)
+    if args.what == "mnist-kernel":
+        folder = Path(args.results_dir) if args.results_dir else results_dir()
+        values = MappingProxyType({**MNIST_STEPS, "pair": ["relu", "reglu"], "every": 50})
+        path = save_result("two_layer_mnist_kernel", mnist_kernel_prediction(),
+                           Preset("two_layer_mnist_kernel", "full", values), folder)
+        print(f"stored {path}")
+        return None
+    if args.what == "mnist-steps":
+        return _mnist_steps(args, ap)
     if args.seed < 0:
         ap.error(f"--seed must be >= 0, got {args.seed}")
     try:

@@ -115,6 +115,25 @@ def test_code_and_printed_lines_fit_the_column(stem):
 
 
 @pytest.mark.parametrize("stem", PAIRED)
+def test_no_markdown_line_starts_a_plus_list(stem):
+    # a text line starting with "+" outside a display-math block is a list item in Markdown: an inline
+    # formula broken before a "+" turns into a bullet with raw LaTeX
+    bad = []
+    for i, cell in enumerate(_notebook(stem).cells):
+        if cell.cell_type != "markdown":
+            continue
+        display = False
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if text.startswith("$$"):
+                display = display if text.count("$$") == 2 else not display
+                continue
+            if not display and re.match(r"\+(\s|$)", text):
+                bad.append(f"cell {i}: {text[:60]}")
+    assert not bad, f"{stem}: lines that render as '+' list items: {bad}"
+
+
+@pytest.mark.parametrize("stem", PAIRED)
 def test_notebook_has_one_parameters_cell(stem):
     notebook = _notebook(stem)
     tagged = [i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])]

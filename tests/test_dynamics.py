@@ -263,3 +263,72 @@ def test_official_trajectories_follow_the_official_draws():
     assert t["relu"]["outputs"].shape == (21, 2) and np.all(t["relu"]["outputs"][0] == 0)
     assert t["reglu"]["ntk"].shape == (21, 2, 2)
     assert torch.equal(torch.random.get_rng_state(), state)  # the global generator is untouched
+
+
+def test_non_glu_leads_at_matches_the_curves(rng):
+    # the lead at every grid point, reconstructed from the crossings, equals the lead read off the curves
+    for _ in range(50):
+        a = np.cumsum(rng.standard_normal(30))
+        b = np.cumsum(rng.standard_normal(30))
+        steps = np.concatenate([[0.0], np.unique(np.round(np.logspace(0, 4, 29)))])[:30]
+        if len(steps) < 30:
+            continue
+        s = dynamics.crossing_summary(a, b, steps)
+        for i, k in enumerate(steps):
+            assert dynamics.non_glu_leads_at(s, k) == bool(a[i] < b[i]), (i, k)
+    with pytest.raises(ValueError, match="crossing_summary"):
+        dynamics.non_glu_leads_at({"crossings": []}, 1)
+    with pytest.raises(ValueError, match="step"):
+        dynamics.non_glu_leads_at({"crossings": [], "glu_ahead_at_end": True}, -1)
+
+
+def test_train_steps_stored_saves_as_it_goes_and_resumes(rng, tmp_path, monkeypatch):
+    import shutil
+
+    from glu_lib import train as train_mod
+    from glu_lib.results import load_result
+
+    X, Y = _data(rng, n=40, d=5)
+    kw = dict(width=16, lr=0.01, steps=12, batch_size=8, seed=3, dtype=torch.float64, eval_every=2,
+              save_every=4, ckpt_dir=tmp_path / "a" / "ck", directory=tmp_path / "a")
+    lines = []
+    whole = dynamics.train_steps_stored("t_steps", "reglu", X, Y, log=lines.append, **kw)
+    assert len(lines) == 3 and whole["steps_done"] == 12 and whole["iter"] == list(range(0, 13, 2))
+    assert whole["loss"][-1] < whole["loss"][0]
+    # interrupted after the first chunk: the stored curve holds its steps, and a rerun resumes
+    kw_b = dict(kw, ckpt_dir=tmp_path / "b" / "ck", directory=tmp_path / "b")
+    original, calls = train_mod.train, []
+
+    def interrupted(*a, **k):
+        if k.get("stop_at") != 4:
+            raise KeyboardInterrupt
+        calls.append(k["stop_at"])
+        return original(*a, **k)
+
+    monkeypatch.setattr(train_mod, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dynamics.train_steps_stored("t_steps", "reglu", X, Y, **kw_b)
+    monkeypatch.setattr(train_mod, "train", original)
+    stored = load_result("t_steps", tmp_path / "b")["data"]
+    assert calls == [4] and stored["steps_done"] == 4 and stored["iter"] == [0, 2]
+    resumed = dynamics.train_steps_stored("t_steps", "reglu", X, Y, **kw_b)
+    np.testing.assert_allclose(resumed["loss"], whole["loss"], rtol=1e-12)
+    assert resumed["iter"] == whole["iter"]
+    shutil.rmtree(tmp_path / "b" / "ck")  # a stored curve without its checkpoint is refused
+    with pytest.raises(ValueError, match="checkpoint"):
+        dynamics.train_steps_stored("t_steps", "reglu", X, Y, **kw_b)
+    with pytest.raises(ValueError, match="batch_size"):
+        dynamics.train_steps_stored("t_x", "reglu", X, Y, **dict(kw, batch_size=41))
+
+
+def test_mnist_step_run_cli_refuses_bad_arguments(capsys):
+    from glu_lib import runs
+
+    assert runs.mnist_steps_name("reglu", 2) == "two_layer_mnist_steps_reglu_seed2"
+    assert runs.MNIST_STEPS["steps"] == 150 * 235  # the paper's 150 epochs of 60,000 images
+    for argv, text in ((["mnist-steps", "--steps", "0"], "--steps"),
+                       (["mnist-steps", "--seed", "-1"], "--seed"),
+                       (["mnist-steps", "--kind", "nope"], "invalid choice")):
+        with pytest.raises(SystemExit):
+            runs.main(argv)
+        assert text in capsys.readouterr().err
