@@ -28,8 +28,9 @@ from ._checks import positive_int
 __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "run_name", "train_queue",
            "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "stored_kappas"]
 
-#: The initialisations of the intervention: chapter 6's panel (GPT-2's, ``gpt2``) and LeCun's.
-INITS = ("gpt2", "lecun")
+#: The initialisations: ``panel``, each stored panel model's own (GPT-2's for the GPT, the official
+#: LeCun/Xavier ones for the ViT/Mixer), and ``lecun``, the intervention on the GPT (LeCun's).
+INITS = ("panel", "lecun")
 PAIRS = (("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu"))
 _OPTIMIZERS = ("adamw", "sgd")
 
@@ -48,14 +49,14 @@ def gpt_recipe_name(init: str, optimizer: str) -> str:
     return "cpu" + ("_sgd" if optimizer == "sgd" else "") + ("_lecun" if init == "lecun" else "")
 
 
-def run_name(family: str, optimizer: str, kind: str, seed: int, init: str = "gpt2") -> str:
-    """Name of a stored training run: chapter 6's panel (``init="gpt2"``, every family, see
+def run_name(family: str, optimizer: str, kind: str, seed: int, init: str = "panel") -> str:
+    """Name of a stored training run: chapter 6's panel (``init="panel"``, every family, see
     :func:`glu_lib.generalization.stored_name`) or the LeCun arm of the GPT
     (``gpt_<recipe>_<kind>_seed<s>``, the recipe of :func:`gpt_recipe_name`)."""
     from .generalization import stored_name
 
     _check(init, INITS, "init")
-    if init == "gpt2":
+    if init == "panel":
         return stored_name(family, optimizer, kind, seed)
     if family != "gpt":
         raise ValueError(f"init {init!r} is an intervention on the GPT only, not on {family!r}")
@@ -144,13 +145,13 @@ def _centred_direction(c: int, seed: int, dtype) -> torch.Tensor:
     return (u / u.norm()).to(dtype)
 
 
-def panel_model(family: str, kind: str, seed: int, readout: str, *, init: str = "gpt2",
+def panel_model(family: str, kind: str, seed: int, readout: str, *, init: str = "panel",
                 dtype=torch.float64) -> torch.nn.Module:
     """The model of a stored training run at initialisation (same config, same seed, hence the same
     weights as the run started from), in ``dtype``, read through ``readout`` (:data:`READOUTS`).
 
     ViT and Mixer: chapter 6's MNIST-5k panel (28×28×1 images, 10 classes); GPT: the CPU recipe with
-    ``init`` (``gpt2`` or ``lecun``). The input of the ``loss`` readout carries the label: image rows
+    ``init`` (``panel``: GPT-2's, or ``lecun``). The input of the ``loss`` readout carries the label: image rows
     are the flattened image followed by the label, GPT rows are windows of ``block_size + 1`` tokens
     (inputs and next-token targets); :func:`panel_probes` makes both.
     """
@@ -164,7 +165,7 @@ def panel_model(family: str, kind: str, seed: int, readout: str, *, init: str = 
     _check(family, _FAMILIES, "family")
     _check(readout, READOUTS, "readout")
     _check(init, INITS, "init")
-    if init != "gpt2" and family != "gpt":
+    if init != "panel" and family != "gpt":
         raise ValueError(f"init {init!r} is an intervention on the GPT only, not on {family!r}")
     if family == "gpt":
         mcfg, _, _ = gpt_recipe(gpt_recipe_name(init, "adamw"), kind, 65, seed)  # the init ignores the optimiser
@@ -214,7 +215,7 @@ def panel_probes(family: str, n: int, seed: int) -> torch.Tensor:
     return torch.cat([xi, y[ix].to(torch.float64)[:, None]], dim=1)
 
 
-def readout_kappas(family: str, kind: str, seed: int, *, n: int = 64, init: str = "gpt2",
+def readout_kappas(family: str, kind: str, seed: int, *, n: int = 64, init: str = "panel",
                    readouts=READOUTS, dtype=None) -> dict:
     """κ of the empirical NTK at initialisation of the stored run's model (:func:`panel_model`) on ``n``
     of its training examples (:func:`panel_probes`, the same for every kind and readout), one entry per
@@ -312,7 +313,7 @@ def _main(argv=None) -> None:
     a = ap.parse_args(argv)
     torch.set_num_threads(positive_int(a.threads, "--threads"))
     if a.what == "kappas":
-        entries = [(f, i, kd, s) for f in a.families for i in a.inits if i == "gpt2" or f == "gpt"
+        entries = [(f, i, kd, s) for f in a.families for i in a.inits if i == "panel" or f == "gpt"
                    for s in a.seeds for kd in a.kinds]
         kappa_sweep(a.name, entries, n=a.n, log=lambda line: print(line, file=sys.stderr, flush=True))
         return
