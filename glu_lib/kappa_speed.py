@@ -19,6 +19,7 @@ Three pieces:
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -26,7 +27,9 @@ import torch
 from ._checks import positive_int
 
 __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "run_name", "train_queue",
-           "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "stored_kappas"]
+           "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "stored_kappas", "stored_history", "stored_runs",
+           "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
+           "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention"]
 
 #: The initialisations: ``panel``, each stored panel model's own (GPT-2's for the GPT, the official
 #: LeCun/Xavier ones for the ViT/Mixer), and ``lecun``, the intervention on the GPT (LeCun's).
@@ -286,6 +289,254 @@ def stored_kappas(name: str) -> dict | None:
         f, i, k, s = key.split("/")
         out[(f, i, k, int(s))] = v
     return out
+
+
+# --------------------------------------------------------------------------- speed and its comparison
+
+
+def stored_history(family: str, optimizer: str, kind: str, seed: int, init: str = "panel") -> dict | None:
+    """The stored training history of a run (:func:`run_name`), ``None`` when it is not stored; a run
+    stored as diverged raises ``ValueError`` naming it (its speed is not a number)."""
+    from .results import load_result
+
+    res = load_result(run_name(family, optimizer, kind, seed, init))
+    if res is None:
+        return None
+    if "history" not in res["data"]:
+        raise ValueError(f"stored run {run_name(family, optimizer, kind, seed, init)} has no history "
+                         f"({res['data'].get('diverged', 'no history stored')})")
+    return res["data"]["history"]
+
+
+def stored_runs(family: str, init: str, optimizers, pairs, seeds) -> list[tuple]:
+    """The stored runs of ``family``/``init`` among ``optimizers`` × kinds of ``pairs`` × ``seeds``, as
+    ``(optimizer, kind, seed, status)`` with status ``"trained"`` or ``"diverged"``."""
+    from .results import load_result
+
+    out = []
+    for o in optimizers:
+        for s in seeds:
+            for kind in (k for p in pairs for k in p):
+                res = load_result(run_name(family, o, kind, s, init))
+                if res is not None:
+                    out.append((o, kind, s, "trained" if "history" in res["data"] else "diverged"))
+    return out
+
+
+def initial_loss(family: str, kind: str, seed: int, optimizer: str = "sgd", init: str = "panel") -> float:
+    """The training loss at iteration 0 of the stored run's model rebuilt from its config and seed, measured
+    as the run measured it (GPT: :func:`glu_lib.train.evaluate` on the recipe's evaluation batches; ViT and
+    Mixer: the full training split). Equal to the stored history's first ``train_loss`` when the rebuilt
+    model is the run's initial model."""
+    from . import text
+    from .generalization import MNIST_MEAN, MNIST_STD, full_set_eval, image_splits
+    from .gpt import GPT
+    from .mixer import Mixer, MixerConfig
+    from .runs import gpt_recipe
+    from .train import evaluate
+    from .vit import ViT, ViTConfig
+
+    _check(family, _FAMILIES, "family")
+    if family == "gpt":
+        corpus = text.char_corpus(text.read_text())
+        mcfg, tcfg, batch = gpt_recipe(gpt_recipe_name(init, optimizer), kind, corpus.vocab_size, seed)
+        model = GPT(mcfg, seed=seed)
+        fn = text.batch_fn(corpus, mcfg.block_size, batch)
+        return evaluate(model, fn, text.lm_loss, tcfg.eval_iters, seed=tcfg.seed + 10_000)["train"]
+    settings, (c, h, w) = _image_shape(family)
+    cfg = dict(image_size=h, channels=c, num_outputs=10, ffn=kind, **settings["model"])
+    model = Mixer(MixerConfig(**cfg), seed) if family == "mixer" else ViT(ViTConfig(**cfg), seed)
+    return full_set_eval(image_splits("mnist5k")[0], MNIST_MEAN, MNIST_STD)(model)["train"]
+
+
+def _curve(history):
+    it = np.asarray(history.get("iter", ()), dtype=np.float64)
+    loss = np.asarray(history.get("train_loss", ()), dtype=np.float64)
+    if it.ndim != 1 or len(it) < 2 or len(it) != len(loss) or not np.all(np.isfinite(loss)):
+        raise ValueError("history must hold 'iter' and 'train_loss' of equal length >= 2, finite")
+    return it, loss
+
+
+def steps_to_loss(history: dict, threshold: float) -> float:
+    """The first iteration at which the evaluated training loss reaches ``threshold``, interpolated
+    linearly between evaluations; ``nan`` when the run never reaches it."""
+    it, loss = _curve(history)
+    below = np.flatnonzero(loss <= threshold)
+    if not len(below):
+        return math.nan
+    j = int(below[0])
+    if j == 0:
+        return float(it[0])
+    f = (loss[j - 1] - threshold) / (loss[j - 1] - loss[j])
+    return float(it[j - 1] + f * (it[j] - it[j - 1]))
+
+
+def mean_train_loss(history: dict) -> float:
+    """Mean evaluated training loss over the evaluations after the first (the first is the init)."""
+    return float(_curve(history)[1][1:].mean())
+
+
+class Comparison(NamedTuple):
+    """One non-GLU/GLU comparison of two stored runs (same family, optimiser, init, seed). Ratios are
+    non-GLU over GLU, so a positive log ratio says GLU is better: lower κ, fewer steps, lower loss."""
+
+    family: str
+    optimizer: str
+    init: str
+    pair: tuple
+    seed: int
+    log_kappa: dict  #: readout → log(κ non-GLU / κ GLU) at init
+    log_steps: float  #: log(steps non-GLU / steps GLU) to the loss both reach (the higher of their lowest)
+    log_mean: float  #: log(mean loss non-GLU / mean loss GLU)
+    loss_diff: float  #: mean training loss non-GLU − GLU
+
+
+def comparisons(kappas: dict, family: str, optimizer: str, init: str = "panel", pairs=PAIRS,
+                seeds=range(4), key: str = "kappa") -> list[Comparison]:
+    """Every comparison of ``family``/``optimizer``/``init`` whose two runs are stored (with histories)
+    and whose κ are in ``kappas`` (as :func:`stored_kappas` returns); ``key`` is ``kappa`` (all
+    parameters) or ``kappa_ffn``. Missing or diverged runs are left out."""
+    out = []
+    for a, b in pairs:
+        for s in seeds:
+            ka, kb = kappas.get((family, init, a, s)), kappas.get((family, init, b, s))
+            if ka is None or kb is None:
+                continue
+            try:
+                ha, hb = stored_history(family, optimizer, a, s, init), stored_history(family, optimizer, b, s, init)
+            except ValueError:
+                continue
+            if ha is None or hb is None:
+                continue
+            tau = max(_curve(ha)[1].min(), _curve(hb)[1].min())
+            sa, sb = steps_to_loss(ha, tau), steps_to_loss(hb, tau)
+            ma, mb = mean_train_loss(ha), mean_train_loss(hb)
+            out.append(Comparison(family, optimizer, init, (a, b), s,
+                                  {r: math.log(ka[r][key] / kb[r][key]) for r in READOUTS},
+                                  math.log(sa / sb), math.log(ma / mb), ma - mb))
+    return out
+
+
+class SignTest(NamedTuple):
+    """Result of :func:`sign_test`."""
+
+    agree: int  #: comparisons where the kind with the lower κ is the faster one
+    n: int  #: comparisons with a non-zero sign on both sides
+    p: float  #: exact one-sided binomial p of ``agree`` or more under agreement by chance (1/2)
+
+
+def sign_test(x, y) -> SignTest:
+    """How often ``x`` and ``y`` have the same sign (pairs with a zero are left out), with the exact
+    one-sided binomial p-value ``P(Bin(n, 1/2) >= agree)``. The comparisons are treated as independent;
+    comparisons that share a seed or a model are not quite, so p is a guide, not a test of a design."""
+    from scipy import stats
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of equal length, got shapes {x.shape} and {y.shape}")
+    keep = (np.sign(x) != 0) & (np.sign(y) != 0)
+    n, agree = int(keep.sum()), int((np.sign(x[keep]) == np.sign(y[keep])).sum())
+    if n == 0:
+        raise ValueError("no pair of x and y has two non-zero signs")
+    return SignTest(agree, n, float(stats.binomtest(agree, n, 0.5, alternative="greater").pvalue))
+
+
+def rank_correlation(x, y, groups, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0):
+    """Spearman's ρ of ``x`` and ``y`` and a percentile bootstrap interval that resamples whole
+    ``groups`` (e.g. seeds) with replacement: ``(rho, low, high)``. Resamples whose ρ is undefined
+    (constant ranks) are dropped."""
+    from scipy import stats
+
+    x, y, groups = (np.asarray(v) for v in (x, y, groups))
+    if not (x.shape == y.shape == groups.shape) or x.ndim != 1 or len(x) < 3:
+        raise ValueError("x, y and groups must be 1-D of equal length >= 3")
+    positive_int(n_boot, "n_boot")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    rho = float(stats.spearmanr(x, y).statistic)
+    labels = np.unique(groups)
+    rng = np.random.default_rng(seed)
+    boot = []
+    for _ in range(n_boot):
+        idx = np.concatenate([np.flatnonzero(groups == g) for g in rng.choice(labels, len(labels))])
+        if np.ptp(x[idx]) > 0 and np.ptp(y[idx]) > 0:
+            r = stats.spearmanr(x[idx], y[idx]).statistic
+            if np.isfinite(r):
+                boot.append(r)
+    if not boot:
+        return rho, math.nan, math.nan
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return rho, float(lo), float(hi)
+
+
+def kappa_ratios(kappas: dict, family: str, pair, seeds, *, init: str = "panel", readout: str = "loss",
+                 key: str = "kappa") -> np.ndarray:
+    """Per-seed κ(non-GLU)/κ(GLU) at init through ``readout`` over the ``seeds`` whose two models are in
+    ``kappas`` (> 1: GLU has the lower κ)."""
+    _check(readout, READOUTS, "readout")
+    a, b = pair
+    keep = [s for s in seeds if (family, init, a, s) in kappas and (family, init, b, s) in kappas]
+    return np.array([kappas[(family, init, a, s)][readout][key] / kappas[(family, init, b, s)][readout][key]
+                     for s in keep])
+
+
+def agreement(comps, readout: str, measure: str = "log_mean", *, n_boot: int = 2000, seed: int = 0) -> dict:
+    """:func:`sign_test` and :func:`rank_correlation` (bootstrap over seeds) of the log κ-ratios through
+    ``readout`` against the speed measure ``measure`` of the comparisons ``comps``."""
+    comps = list(comps)
+    x = [c.log_kappa[readout] for c in comps]
+    y = [getattr(c, measure) for c in comps]
+    rho = rank_correlation(x, y, [c.seed for c in comps], n_boot=n_boot, seed=seed)
+    return {"sign": sign_test(x, y), "rho": rho}
+
+
+# --------------------------------------------------------------------------- figures
+
+#: Colours of the optimisers in this chapter's figures (kinds keep :data:`glu_lib.plotting.KIND_COLORS`).
+OPTIMIZER_COLORS = {"sgd": "#4a4a4a", "adamw": "#8e44ad"}
+_FAMILY_MARKERS = {"vit": "o", "mixer": "s", "gpt": "^"}
+
+
+def plot_scatter(ax, comps, readout: str, measure: str = "log_mean") -> None:
+    """One point per :class:`Comparison`: log κ-ratio through ``readout`` (x) against its speed measure
+    ``measure`` (``log_mean`` or ``log_steps``, y); colour: optimiser, marker: family. Points in the
+    upper-right and lower-left quadrants agree with "lower κ, faster training"."""
+    _check(readout, READOUTS, "readout")
+    _check(measure, ("log_mean", "log_steps"), "measure")
+    seen = set()
+    for c in comps:
+        label = f"{c.family}, {c.optimizer}"
+        ax.scatter(c.log_kappa[readout], getattr(c, measure), s=18, alpha=0.8,
+                   color=OPTIMIZER_COLORS[c.optimizer], marker=_FAMILY_MARKERS[c.family],
+                   facecolors="none" if c.init == "lecun" else None,
+                   label=None if label in seen else label)
+        seen.add(label)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    what = {"log_mean": "log mean-loss ratio", "log_steps": "log steps ratio"}[measure]
+    ax.set(xlabel=f"log κ ratio, non-GLU/GLU ({READOUT_LABELS[readout]})", ylabel=f"{what}, non-GLU/GLU")
+
+
+def plot_intervention(ax, diffs: dict) -> None:
+    """Bars of the mean training-loss difference non-GLU − GLU (> 0: GLU trains faster) per pair and
+    init, with one dot per seed; ``diffs`` maps ``(pair, init)`` to the per-seed differences."""
+    from .plotting import KIND_COLORS
+
+    pairs = list(dict.fromkeys(p for p, _ in diffs))
+    width = 0.38
+    for j, init in enumerate(INITS):
+        for i, pair in enumerate(pairs):
+            v = np.asarray(diffs.get((pair, init), ()), dtype=np.float64)
+            if not len(v):
+                continue
+            x = i + (j - 0.5) * width
+            ax.bar(x, v.mean(), width * 0.9, color=KIND_COLORS[pair[1]], alpha=0.35 if init == "panel" else 0.8,
+                   hatch="//" if init == "panel" else None, edgecolor=KIND_COLORS[pair[1]],
+                   label=None if i else ("GPT-2 init (panel)" if init == "panel" else "LeCun init"))
+            ax.plot([x] * len(v), v, "o", color="black", ms=3)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(range(len(pairs)), [f"{a}/{b}" for a, b in pairs])
+    ax.set(ylabel="mean train loss, non-GLU − GLU")
 
 
 def _main(argv=None) -> None:
