@@ -445,25 +445,37 @@ def rank_correlation(x, y, groups, *, n_boot: int = 2000, level: float = 0.95, s
     """Spearman's ρ of ``x`` and ``y`` and a percentile bootstrap interval that resamples whole
     ``groups`` (e.g. seeds) with replacement: ``(rho, low, high)``. Resamples whose ρ is undefined
     (constant ranks) are dropped."""
-    from scipy import stats
-
     x, y, groups = (np.asarray(v) for v in (x, y, groups))
     if not (x.shape == y.shape == groups.shape) or x.ndim != 1 or len(x) < 3:
         raise ValueError("x, y and groups must be 1-D of equal length >= 3")
     positive_int(n_boot, "n_boot")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    rho = float(stats.spearmanr(x, y).statistic)
+    def ranks(A):  # average ranks of ties along the last axis, as scipy.stats.rankdata
+        below = (A[..., None, :] < A[..., :, None]).sum(-1)
+        same = (A[..., None, :] == A[..., :, None]).sum(-1)
+        return below + (same + 1) / 2
+
+    def spearman(A, B):  # Pearson's r of the ranks, row by row, as scipy.stats.spearmanr
+        ra, rb = ranks(A), ranks(B)
+        ra, rb = ra - ra.mean(-1, keepdims=True), rb - rb.mean(-1, keepdims=True)
+        den = np.sqrt((ra * ra).sum(-1) * (rb * rb).sum(-1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, (ra * rb).sum(-1) / den, np.nan)
+
+    rho = float(spearman(x.astype(np.float64), y.astype(np.float64)))
     labels = np.unique(groups)
+    members = [np.flatnonzero(groups == g) for g in labels]
     rng = np.random.default_rng(seed)
-    boot = []
-    for _ in range(n_boot):
-        idx = np.concatenate([np.flatnonzero(groups == g) for g in rng.choice(labels, len(labels))])
-        if np.ptp(x[idx]) > 0 and np.ptp(y[idx]) > 0:
-            r = stats.spearmanr(x[idx], y[idx]).statistic
-            if np.isfinite(r):
-                boot.append(r)
-    if not boot:
+    picks = rng.integers(0, len(labels), (n_boot, len(labels)))
+    if len({len(m) for m in members}) == 1:  # equal groups: all resamples at once
+        idx = np.stack(members)[picks].reshape(n_boot, -1)
+        boot = spearman(x[idx].astype(np.float64), y[idx].astype(np.float64))
+    else:
+        boot = np.array([spearman(x[i].astype(np.float64), y[i].astype(np.float64))
+                         for i in (np.concatenate([members[j] for j in row]) for row in picks)])
+    boot = boot[np.isfinite(boot)]
+    if not len(boot):
         return rho, math.nan, math.nan
     lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
     return rho, float(lo), float(hi)

@@ -77,6 +77,13 @@ def test_rank_correlation_interval_contains_the_estimate_and_is_seeded():
     assert a[1] <= a[0] <= a[2]
 
 
+def test_rank_correlation_is_spearmans_rho():
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal(10), rng.integers(0, 4, 10).astype(float)  # ties in y
+    rho = ks.rank_correlation(x, y, np.arange(10), n_boot=10)[0]
+    assert rho == pytest.approx(stats.spearmanr(x, y).statistic, rel=1e-12)
+
+
 def test_rank_correlation_refuses_bad_input():
     with pytest.raises(ValueError, match="equal length"):
         ks.rank_correlation([1.0, 2.0, 3.0], [1.0, 2.0], [0, 1, 2])
