@@ -66,7 +66,8 @@ seed_everything(SEED)
 torch.set_num_threads(1)
 use_style()
 K = ks.stored_kappas(P.stored)
-FAMILIES, OPTIMIZERS, PAIRS, R = ("vit", "mixer", "gpt"), ("sgd", "adamw"), ks.PAIRS, ks.READOUTS
+FAMILIES, OPTIMIZERS = ("vit", "mixer", "gpt"), ("sgd", "adamw")
+PAIRS, R = ks.PAIRS, ks.READOUTS
 OPT_NAMES = {"sgd": "SGD", "adamw": "AdamW"}
 print(f"scale: {P.scale}; live slice: {', '.join(P.live_families)}, "
       f"pairs {[f'{a}/{b}' for a, b in P.live_pairs]}, seeds {list(P.live_seeds)}")
@@ -81,7 +82,8 @@ print(f"stored: kappa at init of {len(K)} models, {P.n} probes each")
 # If it does, the $\kappa$ below belong to the runs' own starting points.
 
 # %%
-live = [(f, a, b, s) for f in P.live_families for a, b in P.live_pairs for s in P.live_seeds]
+live = [(f, a, b, s) for f in P.live_families for a, b in P.live_pairs
+        for s in P.live_seeds]
 worst = 0.0
 for f, a, b, s in live:
     for kind in (a, b):
@@ -123,7 +125,7 @@ for f, a, b, s in live:
             stored = K[(f, "panel", kind, s)][r]["kappa"]
             worst = max(worst, abs(mine[r]["kappa"] / stored - 1))
         print(f"{f:5} {kind:6} seed {s}: " + ", ".join(
-            f"{ks.READOUT_LABELS[r]} {sig(mine[r]['kappa'])}" for r in R))
+            f"{r} {sig(mine[r]['kappa'])}" for r in R))
 assert worst < 1e-6
 print("live and stored kappa agree within 1e-6 (relative)")
 
@@ -144,11 +146,14 @@ for f, i in SETTINGS:
     for p in PAIRS:
         cells = [ratios[f, i, p, r] for r in R]
         print(f"{NAMES[f, i]:10}{p[0] + '/' + p[1]:13}" + "".join(
-            f"{sig(np.exp(np.log(v).mean())):>14} ({(v > 1).sum()}/{len(v)})" for v in cells))
+            f"{sig(np.exp(np.log(v).mean())):>14} ({(v > 1).sum()}/{len(v)})"
+            for v in cells))
 
 # %%
 def majority(v):
-    return "GLU" if (v > 1).sum() * 2 > len(v) else "non-GLU" if (v < 1).sum() * 2 > len(v) else "tie"
+    if 2 * (v > 1).sum() > len(v):
+        return "GLU"
+    return "non-GLU" if 2 * (v < 1).sum() > len(v) else "tie"
 
 
 def flipped(f, i, p):
@@ -156,16 +161,16 @@ def flipped(f, i, p):
 
 
 flips = [(f, i, p) for f, i in SETTINGS for p in PAIRS if flipped(f, i, p)]
-print(f"the kind with the lower kappa (majority of seeds) changes with the readout in "
-      f"{len(flips)} of {len(SETTINGS) * len(PAIRS)} model/pair cells:")
+print(f"lower kappa (majority of seeds) changes with the readout in {len(flips)} of "
+      f"{len(SETTINGS) * len(PAIRS)} model/pair cells:")
 for f, i, p in flips:
     print(f"  {NAMES[f, i]} {p[0]}/{p[1]}: " + ", ".join(
         f"{ks.READOUT_LABELS[r]} {majority(ratios[f, i, p, r])}" for r in R))
-glu_lower = {r: sum(majority(ratios[f, "panel", p, r]) == "GLU" for f in FAMILIES for p in PAIRS)
-             for r in R}
+glu_lower = {r: sum(majority(ratios[f, "panel", p, r]) == "GLU"
+                    for f in FAMILIES for p in PAIRS) for r in R}
 print("panel cells with GLU lower: " + ", ".join(
     f"{ks.READOUT_LABELS[r]} {n}/9" for r, n in glu_lower.items()))
-lecun_glu = min(min((ratios["gpt", "lecun", p, r] > 1).mean() for p in PAIRS) for r in R)
+lecun_glu = min((ratios["gpt", "lecun", p, r] > 1).mean() for p in PAIRS for r in R)
 assert lecun_glu == 1.0  # LeCun init: GLU lower for every pair, seed and readout
 
 # %% [markdown]
@@ -207,7 +212,8 @@ assert n_comp == 72
 
 # %%
 table = {}
-print(f"{'optimiser, model':17}{'readout':20}{'agree':>7}{'p':>8}{'rho':>7}  95 % interval")
+print(f"{'optimiser, model':17}{'readout':20}{'agree':>7}{'p':>8}{'rho':>7}"
+      "  95 % interval")
 for o in OPTIMIZERS:
     for f in FAMILIES + ("all",):
         cs = [c for g in FAMILIES for c in comps[g, o]] if f == "all" else comps[f, o]
@@ -218,24 +224,29 @@ for o in OPTIMIZERS:
                   f"{sig(st.p, 2):>8}{rho:>+7.2f}  [{lo:+.2f}, {hi:+.2f}]")
 
 # %%
-loss_sgd, loss_adamw = table["sgd", "all", "loss"]["sign"], table["adamw", "all", "loss"]["sign"]
+loss_sgd = table["sgd", "all", "loss"]["sign"]
+loss_adamw = table["adamw", "all", "loss"]["sign"]
 gpt_adamw = table["adamw", "gpt", "loss"]["sign"]
-print(f"loss kernel, pooled: SGD {loss_sgd.agree}/{loss_sgd.n} (p {sig(loss_sgd.p, 2)}), "
-      f"AdamW {loss_adamw.agree}/{loss_adamw.n} (p {sig(loss_adamw.p, 2)}); "
-      f"GPT with AdamW {gpt_adamw.agree}/{gpt_adamw.n}")
+print(f"loss kernel, pooled: SGD {loss_sgd.agree}/{loss_sgd.n} "
+      f"(p {sig(loss_sgd.p, 2)}), AdamW {loss_adamw.agree}/{loss_adamw.n} "
+      f"(p {sig(loss_adamw.p, 2)}); GPT with AdamW {gpt_adamw.agree}/{gpt_adamw.n}")
 assert 2 * loss_sgd.agree > loss_sgd.n and loss_sgd.p < 0.05
 assert 2 * gpt_adamw.agree < gpt_adamw.n
 
 # %%
-steps = {(o, r): ks.agreement([c for g in FAMILIES for c in comps[g, o]], r, "log_steps",
-                              n_boot=P.n_boot, seed=SEED) for o in OPTIMIZERS for r in R}
-for (o, r), a in steps.items():
-    print(f"steps to the common loss, {o}, {ks.READOUT_LABELS[r]}: agree "
-          f"{a['sign'].agree}/{a['sign'].n} (p {sig(a['sign'].p, 2)}), rho {a['rho'][0]:+.2f}")
+print("steps to the common loss, pooled over the families:")
+for o in OPTIMIZERS:
+    for r in R:
+        cs = [c for g in FAMILIES for c in comps[g, o]]
+        a = ks.agreement(cs, r, "log_steps", n_boot=P.n_boot, seed=SEED)
+        st = a["sign"]
+        print(f"  {o:6}{ks.READOUT_LABELS[r]:20} agree {st.agree}/{st.n} "
+              f"(p {sig(st.p, 2)}), rho {a['rho'][0]:+.2f}")
 
 # %% mystnb={"figure": {"caption": "Stored runs: log \u03ba-ratio at initialisation (non-GLU/GLU, x) against the log ratio of mean training losses (non-GLU/GLU, y), one point per comparison (family, pair, optimiser, seed), one panel per readout. Colour: optimiser; marker: family (circle ViT, square Mixer, triangle GPT; hollow triangles: LeCun init). Points in the upper-right and lower-left quadrants agree with 'lower \u03ba, faster training'.", "name": "fig-kappa-speed-scatter"}}
 lecun = [c for o in OPTIMIZERS for c in ks.comparisons(K, "gpt", o, init="lecun")]
-fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH, 3.4), sharey=True, layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH, 3.4), sharey=True,
+                         layout="constrained")
 for ax, r in zip(axes, R):
     ks.plot_scatter(ax, [c for v in comps.values() for c in v] + lecun, r)
     ax.set_title(ks.READOUT_LABELS[r])
@@ -261,18 +272,18 @@ plt.show()
 # %%
 for i in ks.INITS:
     for p in PAIRS:
+        gm = [np.exp(np.log(ratios["gpt", i, p, r]).mean()) for r in R]
         print(f"{NAMES['gpt', i]:10}{p[0] + '/' + p[1]:13}" + ", ".join(
-            f"{ks.READOUT_LABELS[r]} {sig(np.exp(np.log(ratios['gpt', i, p, r]).mean()))}"
-            for r in R))
-moved = {(p, r): np.log(ratios["gpt", "lecun", p, r]).mean() - np.log(ratios["gpt", "panel", p, r]).mean()
-         for p in PAIRS for r in R}
-print(f"LeCun init raises every pair's log kappa ratio by {sig(min(moved.values()), 2)} "
-      f"to {sig(max(moved.values()), 2)}")
+            f"{ks.READOUT_LABELS[r]} {sig(g)}" for r, g in zip(R, gm)))
+moved = {(p, r): np.log(ratios["gpt", "lecun", p, r]).mean()
+         - np.log(ratios["gpt", "panel", p, r]).mean() for p in PAIRS for r in R}
+lo_moved, hi_moved = sig(min(moved.values()), 2), sig(max(moved.values()), 2)
+print(f"LeCun init raises every pair's log kappa ratio by {lo_moved} to {hi_moved}")
 glu_lower_gpt = {(i, r): sum((ratios["gpt", i, p, r] > 1).sum() for p in PAIRS)
                  for i in ks.INITS for r in R}
 for r in R:
-    print(f"{ks.READOUT_LABELS[r]}: GLU lower in {glu_lower_gpt['panel', r]}/12 (GPT-2 init), "
-          f"{glu_lower_gpt['lecun', r]}/12 (LeCun init)")
+    print(f"{ks.READOUT_LABELS[r]}: GLU lower in {glu_lower_gpt['panel', r]}/12 "
+          f"(GPT-2 init), {glu_lower_gpt['lecun', r]}/12 (LeCun init)")
 assert min(moved.values()) > 0
 assert glu_lower_gpt["panel", "loss"] == 0 and glu_lower_gpt["lecun", "loss"] == 12
 
@@ -323,8 +334,8 @@ for o in OPTIMIZERS:
         if lec:
             test[o, p] = (np.mean(lec) > np.mean(pan), np.mean(lec) > 0, len(lec))
 for (o, p), (grew, glu_faster, n) in test.items():
-    print(f"{o}, {p[0]}/{p[1]} (seeds: {n}): GLU's advantage grows with LeCun init: {grew}; "
-          f"GLU faster with LeCun init: {glu_faster}")
+    print(f"{o}, {p[0]}/{p[1]}, seeds {n}, LeCun init: GLU's advantage grows "
+          f"{grew}, GLU faster {glu_faster}")
 sgd = [v for (o, _), v in test.items() if o == "sgd"]
 print(f"SGD pairs tested: {len(sgd)} of 3; prediction held (both parts) in "
       f"{sum(g and f for g, f, _ in sgd)}")
@@ -357,9 +368,11 @@ def corr_row(o):
     else:
         verdict = "partly reproduced"
     full = (f"loss kernel: lower κ faster in {st.agree}/{st.n} (p {sig(st.p, 2)}), "
-            f"rho {rho:+.2f} [{lo:+.2f}, {hi:+.2f}]; scalar head {s['sign'].agree}/{s['sign'].n}")
+            f"rho {rho:+.2f} [{lo:+.2f}, {hi:+.2f}]; "
+            f"scalar head {s['sign'].agree}/{s['sign'].n}")
     return Verdict(f"A lower NTK κ goes with faster training ({OPT_NAMES[o]})",
-                   "Sec. 4 (Cor. 4.2) on the models of Fig. 3", "not run", full, verdict)
+                   "Sec. 4 (Cor. 4.2) on the models of Fig. 3", "not run", full,
+                   verdict)
 
 
 held = [g and f for g, f, n in sgd]
@@ -372,25 +385,29 @@ else:
     iv = "reproduced" if all(held) and seeds_ok else "partly reproduced"
 n_sgd = sum(r[0] == "sgd" for r in stored_runs)
 rows = [corr_row("sgd"), corr_row("adamw"),
-        Verdict("Changing κ's ordering by the init changes the speed ordering (GPT, SGD)",
+        Verdict("Changing κ's ordering by the init changes the speed ordering "
+                "(GPT, SGD)",
                 "Sec. 4 with Fig. 3's GPT-2", "not run",
                 f"LeCun arm {n_sgd} of 24 SGD runs; prediction held in {sum(held)} of "
                 f"{len(sgd)} pairs tested", iv),
         Verdict("GLU keeps the lower NTK κ after training (ViT, Mixer, GPT panel)",
-                "Sec. 5 (Fig. 3)", "not run", "not run (no checkpoints stored)", "not tested")]
+                "Sec. 5 (Fig. 3)", "not run", "not run (no checkpoints stored)",
+                "not tested")]
 n_cells = len(SETTINGS) * len(PAIRS)
-gpt_sgd = [np.mean([c.loss_diff for c in comps["gpt", "sgd"] if c.pair == p]) for p in PAIRS]
+gpt_sgd = [np.mean([c.loss_diff for c in comps["gpt", "sgd"] if c.pair == p])
+           for p in PAIRS]
 findings = [
-    Finding("Which kind has the lower κ depends on the readout", "Section 'Which kernel?'",
-            "not run", f"{len(flips)} of {n_cells} model/pair cells change with the readout",
+    Finding("Which kind has the lower κ depends on the readout",
+            "Section 'Which kernel?'", "not run",
+            f"{len(flips)} of {n_cells} model/pair cells change with the readout",
             "holds" if flips else "does not hold"),
     Finding("LeCun init gives the GPT's GLU the lower κ through every readout",
             "Section 'The intervention'", "not run",
-            f"all pairs, seeds and readouts; log-ratio raised by {sig(min(moved.values()), 2)}"
-            f" to {sig(max(moved.values()), 2)}", "holds"),
-    Finding("Rebuilt models are the stored runs' initial models (same loss at iteration 0)",
-            "Section 'The runs' own initial models'", f"{2 * len(live)} models within 1e-4",
-            "not run", "holds"),
+            f"all pairs, seeds and readouts; log-ratio raised by {lo_moved} to "
+            f"{hi_moved}", "holds"),
+    Finding("Rebuilt models are the stored runs' initial models (same initial loss)",
+            "Section 'The runs' own initial models'",
+            f"{2 * len(live)} models within 1e-4", "not run", "holds"),
     Finding("The GPT (GPT-2 init) trains faster without the gate under SGD",
             "Section 'Does the kind with the lower κ train faster?'", "not run",
             f"loss difference non-GLU - GLU " + ", ".join(f"{d:+.3f}" for d in gpt_sgd),
