@@ -27,7 +27,7 @@ import torch
 from ._checks import positive_int
 
 __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "run_name", "train_queue",
-           "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "stored_kappas", "stored_history", "stored_runs",
+           "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "trained_sweep", "stored_kappas", "stored_history", "stored_runs",
            "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
            "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention"]
 
@@ -219,12 +219,15 @@ def panel_probes(family: str, n: int, seed: int) -> torch.Tensor:
 
 
 def readout_kappas(family: str, kind: str, seed: int, *, n: int = 64, init: str = "panel",
-                   readouts=READOUTS, dtype=None) -> dict:
+                   readouts=READOUTS, dtype=None, state: dict | None = None) -> dict:
     """κ of the empirical NTK at initialisation of the stored run's model (:func:`panel_model`) on ``n``
     of its training examples (:func:`panel_probes`, the same for every kind and readout), one entry per
     readout: ``kappa``/``lmin``/``lmax`` over all parameters and ``kappa_ffn``/``lmin_ffn``/``lmax_ffn``
     over the feed-forward parameters alone. κ is the guarded :func:`glu_lib.spectra.condition_number`
     of the float64 kernel. ``dtype`` (e.g. ``torch.float32``) runs the layer products in that precision.
+    ``state`` (a state dict of the same model, e.g. a checkpoint's trained weights) replaces the initial
+    weights for every readout but the ViT/Mixer scalar head, whose one-output head has no trained
+    counterpart (that readout is then left out).
     """
     from .deep import is_ffn_parameter
     from .ntk import structured_ntk
@@ -233,7 +236,11 @@ def readout_kappas(family: str, kind: str, seed: int, *, n: int = 64, init: str 
     X = panel_probes(family, n, seed)
     out = {}
     for r in readouts:
+        if state is not None and r == "scalar" and family != "gpt":
+            continue
         model = panel_model(family, kind, seed, r, init=init)
+        if state is not None:
+            model.model.load_state_dict(state)
         info = {"per_parameter": True}
         K = structured_ntk(model, X, dtype=dtype, info=info)
         Kf = sum(v for k, v in info["per_parameter"].items() if is_ffn_parameter(family, k.removeprefix("model.")))
@@ -273,6 +280,56 @@ def kappa_sweep(name: str, entries, *, n: int = 64, dtype=None, log=None) -> dic
             k = data["kappas"][key]
             log(f"{name} {key}: " + " ".join(f"{r} {k[r]['kappa']:.4g}" for r in READOUTS)
                 + f" in {k['seconds']} s")
+    return data
+
+
+def trained_sweep(name: str, ckpt_dir, *, init: str = "lecun", optimizer: str = "sgd", kinds=None,
+                  seeds=(0, 1, 2, 3), n: int = 64, log=None) -> dict:
+    """:func:`readout_kappas` of the GPT runs of ``init``/``optimizer`` after training, from their
+    complete checkpoints ``<ckpt_dir>/gpt_<recipe>_<kind>_seed<s>.pt`` (written by :func:`train_queue`),
+    stored in ``results/<name>.json`` after each model (keys ``gpt/<init>/<kind>/<seed>``, as
+    :func:`kappa_sweep`, so :func:`stored_kappas` reads it). Each checkpoint must be at the recipe's last
+    iteration and start from the rebuilt initial model (its fingerprint); others are skipped, so a later
+    call adds them. The probes are those of :func:`kappa_sweep` (the same examples before and after)."""
+    import time
+    from dataclasses import asdict
+    from pathlib import Path
+    from types import MappingProxyType
+
+    from .config import Preset
+    from .gpt import GPT
+    from .results import load_result, save_result
+    from .runs import gpt_recipe
+    from .train import _load, fingerprint
+
+    recipe = gpt_recipe_name(init, optimizer)
+    spec = dict(n=n, dtype="float64", readouts=list(READOUTS), recipe=recipe, weights="after training",
+                probes="training examples of the stored runs (panel_probes)")
+    old = load_result(name)
+    data = old["data"] if old and old["data"].get("spec") == spec else {"spec": spec, "kappas": {}}
+    for s in seeds:
+        for kind in kinds or [k for p in PAIRS for k in p]:
+            key, path = f"gpt/{init}/{kind}/{s}", Path(ckpt_dir) / f"gpt_{recipe}_{kind}_seed{s}.pt"
+            if key in data["kappas"] or not path.is_file():
+                continue
+            ck = _load(path, "cpu")
+            mcfg, tcfg, _ = gpt_recipe(recipe, kind, ck["model"]["wte.weight"].shape[0], s)
+            start = fingerprint(GPT(mcfg, seed=s), lambda split, gen: (), s)["init"]
+            if ck["iter"] != tcfg.max_iters or ck["config"] != asdict(tcfg) \
+                    or (ck.get("fingerprint") or {}).get("init") != start:
+                if log:
+                    log(f"{name} {key}: skipped (checkpoint incomplete or of another run)")
+                continue
+            t = time.perf_counter()
+            state = {k: v.to(torch.float64) for k, v in ck["model"].items()}
+            data["kappas"][key] = readout_kappas("gpt", kind, s, n=n, init=init, state=state)
+            data["kappas"][key] |= {"seconds": round(time.perf_counter() - t, 1),
+                                    "threads": torch.get_num_threads(), "iter": int(ck["iter"])}
+            save_result(name, data, Preset("kappa_speed", "trained", MappingProxyType(
+                {**spec, "threads": torch.get_num_threads()})))
+            if log:
+                k = data["kappas"][key]
+                log(f"{name} {key}: " + " ".join(f"{r} {k[r]['kappa']:.4g}" for r in READOUTS))
     return data
 
 
@@ -573,8 +630,19 @@ def _main(argv=None) -> None:
     k.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
     k.add_argument("--n", type=int, default=64)
     k.add_argument("--threads", type=int, default=1)
+    tr = sub.add_parser("trained", help="κ after training of the intervention's checkpoints (trained_sweep)")
+    tr.add_argument("--name", default="kappa_speed_trained")
+    tr.add_argument("--ckpt-dir", default="checkpoints")
+    tr.add_argument("--init", default="lecun", choices=INITS)
+    tr.add_argument("--optimizer", default="sgd", choices=_OPTIMIZERS)
+    tr.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    tr.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
     torch.set_num_threads(positive_int(a.threads, "--threads"))
+    if a.what == "trained":
+        trained_sweep(a.name, a.ckpt_dir, init=a.init, optimizer=a.optimizer, seeds=a.seeds,
+                      log=lambda line: print(line, file=sys.stderr, flush=True))
+        return
     if a.what == "kappas":
         entries = [(f, i, kd, s) for f in a.families for i in a.inits if i == "panel" or f == "gpt"
                    for s in a.seeds for kd in a.kinds]

@@ -198,3 +198,22 @@ def test_train_queue_stores_a_diverged_run_with_the_thread_count(tmp_path, monke
         ks.stored_history("gpt", "sgd", "relu", 0, "lecun")
     # a stored run is not trained again
     assert ks.train_queue(init="lecun", optimizers=["sgd"], kinds=["relu"], seeds=[0], ckpt_dir=tmp_path) == []
+
+
+def test_readout_kappas_with_the_initial_state_are_the_initial_kappas():
+    init = ks.panel_model("gpt", "relu", 1, "loss").model.state_dict()
+    a = ks.readout_kappas("gpt", "relu", 1, n=4, readouts=("centred", "loss"))
+    b = ks.readout_kappas("gpt", "relu", 1, n=4, readouts=("centred", "loss"), state=init)
+    for r in ("centred", "loss"):
+        assert b[r]["kappa"] == pytest.approx(a[r]["kappa"], rel=1e-9)
+    # the image families' one-output head has no trained counterpart: that readout is left out
+    mixer = ks.panel_model("mixer", "relu", 0, "loss").model.state_dict()
+    out = ks.readout_kappas("mixer", "relu", 0, n=4, state=mixer)
+    assert set(out) == {"centred", "loss"}
+
+
+def test_trained_sweep_skips_missing_checkpoints(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    logged = []
+    data = ks.trained_sweep("t", tmp_path, seeds=[0], log=logged.append)
+    assert data["kappas"] == {} and logged == []
