@@ -363,8 +363,8 @@ for p in PAIRS:
             print(f"{p[0]}/{p[1]} seed {s}: " + ", ".join(
                 f"{r} {sig(b)} -> {sig(a)}" for r, (b, a) in after[p, s].items()))
 kept = sum(v["loss"][1] > 1 for v in after.values())
-print(f"LeCun arm, SGD, after training: GLU has the lower loss-gradient kappa in "
-      f"{kept} of {len(after)} comparisons")
+print(f"after training: GLU has the lower loss-gradient kappa in {kept} of "
+      f"{len(after)} comparisons")
 
 # %% [markdown]
 # ## Verdict
