@@ -8,8 +8,9 @@ Three pieces:
   is centred (orthogonal to the all-ones vector, the one direction cross-entropy never sees), and the
   loss-gradient kernel ``K_ij = <∇ℓ_i, ∇ℓ_j>`` (the Gram of per-example loss gradients; to first order
   a gradient step lowers the loss of example ``i`` by ``η Σ_j K_ij / n``);
-* **speed**: :func:`speed_measures` reads two measures from a stored training history, the first
-  evaluation at which the training loss reaches a threshold and the mean training loss over the run;
+* **speed**: :func:`steps_to_loss` and :func:`mean_train_loss` read two measures from a stored
+  training history, the first iteration at which the training loss reaches a threshold and the mean
+  training loss over the run;
   :func:`sign_test` and :func:`rank_correlation` compare κ ratios with speed ratios;
 * **the intervention**: the GPT of the CPU recipe with LeCun initialisation instead of GPT-2's
   (:data:`INITS`), trained by a resumable queue (``python -m glu_lib.kappa_speed train``) whose stored
@@ -31,8 +32,8 @@ __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "r
            "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
            "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention"]
 
-#: The initialisations: ``panel``, each stored panel model's own (GPT-2's for the GPT, the official
-#: LeCun/Xavier ones for the ViT/Mixer), and ``lecun``, the intervention on the GPT (LeCun's).
+#: ``panel`` is each stored panel model's own initialisation (GPT-2's for the GPT, the official
+#: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
 INITS = ("panel", "lecun")
 PAIRS = (("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu"))
 _OPTIMIZERS = ("adamw", "sgd")
@@ -112,12 +113,12 @@ def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None,
 
 # --------------------------------------------------------------------------- readouts and κ at init
 
-#: The readouts of the NTK (the scalar each kernel differentiates): ``scalar``, the official scalar
-#: head (ViT, Mixer: the same model with one output; GPT: the sum of the logits at the last position,
-#: chapter 5's readout, there being no one-output GPT); ``centred``, a fixed random unit projection of
-#: the logits (last position for the GPT) orthogonal to the all-ones vector; ``loss``, the per-example
-#: cross-entropy with the example's label (GPT: mean over the window's next-token losses), whose
-#: kernel is the Gram of per-example loss gradients.
+#: Each readout is the scalar an NTK differentiates. ``scalar`` is the official scalar head (for the
+#: ViT and the Mixer the same model with one output; for the GPT, which has no one-output form, the
+#: sum of the logits at the last position, chapter 5's readout); ``centred`` is a fixed random unit
+#: projection of the logits (the GPT's at the last position) orthogonal to the all-ones vector;
+#: ``loss`` is the per-example cross-entropy with the example's label (for the GPT the mean over the
+#: window's next-token losses), whose kernel is the Gram of per-example loss gradients.
 READOUTS = ("scalar", "centred", "loss")
 READOUT_LABELS = {"scalar": "scalar head", "centred": "centred projection", "loss": "loss gradients"}
 _FAMILIES = ("vit", "mixer", "gpt")
@@ -561,7 +562,7 @@ def agreement(comps, readout: str, measure: str = "log_mean", *, n_boot: int = 2
 
 # --------------------------------------------------------------------------- figures
 
-#: Colours of the optimisers in this chapter's figures (kinds keep :data:`glu_lib.plotting.KIND_COLORS`).
+#: Colours of the optimisers in this chapter's figures (kinds keep ``plotting.KIND_COLORS``).
 OPTIMIZER_COLORS = {"sgd": "#4a4a4a", "adamw": "#8e44ad"}
 _FAMILY_MARKERS = {"vit": "o", "mixer": "s", "gpt": "^"}
 
