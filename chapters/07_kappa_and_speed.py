@@ -339,6 +339,7 @@ for (o, p), (grew, glu_faster, n) in test.items():
 sgd = [v for (o, _), v in test.items() if o == "sgd"]
 print(f"SGD pairs tested: {len(sgd)} of 3; prediction held (both parts) in "
       f"{sum(g and f for g, f, _ in sgd)}")
+assert all(g and f for g, f, _ in sgd)  # the prose below says so for the runs stored
 
 # %% [markdown]
 # ## κ after training
@@ -458,10 +459,13 @@ verdict_table("07_kappa_and_speed", rows, findings, write=(P.scale == "smoke"))
 #   every case. The readouts that agree better with AdamW (scalar head, centred projection)
 #   are not the kernel AdamW's steps follow; AdamW is not gradient descent on the NTK, and
 #   the paper's argument is not about it.
-# - **The intervention** is the test that can separate cause from correlation. Its outcome
-#   so far, and how many of its runs exist, are printed in its section; with fewer than two
-#   seeds per pair and arm it is an indication, not a result, and the AdamW arm and the
-#   learning-rate control have not been run.
+# - **The intervention** is the test that can separate cause from correlation. In the runs
+#   stored so far (their number is printed in its section: one seed per pair, SGD only), the
+#   prediction held in every pair: with LeCun's init, which gives GLU the lower
+#   loss-gradient $\kappa$, the GLU GPT trains faster under SGD, and its advantage is larger
+#   than with GPT-2's init, where the non-GLU GPT has the lower $\kappa$ and is mostly the
+#   faster one. With one seed per pair this is an indication, not a result; the other seeds,
+#   the AdamW arm and the learning-rate control have not been run.
 # - **Not tested here:** $\kappa$ after training for the panel (no checkpoints were kept);
 #   for the LeCun arm it is printed in its section, for the runs stored so far.
 #
