@@ -460,12 +460,12 @@ verdict_table("07_kappa_and_speed", rows, findings, write=(P.scale == "smoke"))
 #   are not the kernel AdamW's steps follow; AdamW is not gradient descent on the NTK, and
 #   the paper's argument is not about it.
 # - **The intervention** is the test that can separate cause from correlation. In the runs
-#   stored so far (their number is printed in its section: one seed per pair, SGD only), the
-#   prediction held in every pair: with LeCun's init, which gives GLU the lower
+#   stored so far (their number is printed in its section: one or two seeds per pair, SGD
+#   only), the prediction held in every pair: with LeCun's init, which gives GLU the lower
 #   loss-gradient $\kappa$, the GLU GPT trains faster under SGD, and its advantage is larger
 #   than with GPT-2's init, where the non-GLU GPT has the lower $\kappa$ and is mostly the
-#   faster one. With one seed per pair this is an indication, not a result; the other seeds,
-#   the AdamW arm and the learning-rate control have not been run.
+#   faster one. With one or two seeds per pair this is an indication, not a result; the
+#   other seeds, the AdamW arm and the learning-rate control have not been run.
 # - **Not tested here:** $\kappa$ after training for the panel (no checkpoints were kept);
 #   for the LeCun arm it is printed in its section, for the runs stored so far.
 #
