@@ -64,6 +64,16 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
             null_sims=4000, null_permutations=500,
             panel=_GEN_PANEL, panel_train=_GEN_PANEL_TRAIN),
     },
+    "kappa_speed": {
+        # both scales read the stored κ of every panel run's model (results/kappa_speed_init.json) and
+        # the stored histories; the live slice recomputes κ and the initial loss of a few of those models
+        "smoke": dict(live_families=("vit", "mixer"), live_pairs=(("relu", "reglu"),), live_seeds=(0,),
+                      n=64, seeds=(0, 1, 2, 3), n_boot=2000, stored="kappa_speed_init"),
+        "full": dict(live_families=("vit", "mixer", "gpt"),
+                     live_pairs=(("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu")),
+                     live_seeds=(0, 1, 2, 3), n=64, seeds=(0, 1, 2, 3), n_boot=2000,
+                     stored="kappa_speed_init"),
+    },
     "deep_models": {
         # smoke: the paper's setting in miniature (32×32 images, 65 tokens, mlp_dim 4× the width, 32 probes);
         # full: the official NTK scripts' settings (its ViT layout and init; the Mixer's official hidden widths)

@@ -46,6 +46,12 @@ GPT_VARIANTS = {}
 GPT_VARIANTS["cpu_sgd"] = dict(model=GPT_RECIPES["cpu"]["model"], batch_size=12,
                               train=dict(GPT_RECIPES["cpu"]["train"], optimizer="sgd", lr=0.3, min_lr=0.03,
                                          weight_decay=1e-4))
+#: Chapter 7's intervention: the ``cpu`` and ``cpu_sgd`` recipes with LeCun initialisation
+#: (``GPTConfig(init="lecun")``) instead of GPT-2's; nothing else changes.
+for _name in ("cpu", "cpu_sgd"):
+    _r = {**GPT_RECIPES, **GPT_VARIANTS}[_name]
+    GPT_VARIANTS[f"{_name}_lecun"] = dict(_r, model=dict(_r["model"], init="lecun"))
+del _name, _r
 
 
 def gpt_recipe(recipe: str, ffn: str, vocab_size: int, seed: int = 0) -> tuple[GPTConfig, TrainConfig, int]:

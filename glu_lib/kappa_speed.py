@@ -1,0 +1,660 @@
+"""Does the NTK condition number explain training speed? (chapter 7)
+
+Three pieces:
+
+* **readouts**: the empirical NTK of a model that has many outputs depends on the scalar it is read
+  through. :func:`readout_kappas` gives κ at initialisation through three of them side by side: the
+  scalar head of the official NTK scripts (one output), a fixed random projection of the logits that
+  is centred (orthogonal to the all-ones vector, the one direction cross-entropy never sees), and the
+  loss-gradient kernel ``K_ij = <∇ℓ_i, ∇ℓ_j>`` (the Gram of per-example loss gradients; to first order
+  a gradient step lowers the loss of example ``i`` by ``η Σ_j K_ij / n``);
+* **speed**: :func:`steps_to_loss` and :func:`mean_train_loss` read two measures from a stored
+  training history, the first iteration at which the training loss reaches a threshold and the mean
+  training loss over the run;
+  :func:`sign_test` and :func:`rank_correlation` compare κ ratios with speed ratios;
+* **the intervention**: the GPT of the CPU recipe with LeCun initialisation instead of GPT-2's
+  (:data:`INITS`), trained by a resumable queue (``python -m glu_lib.kappa_speed train``) whose stored
+  runs sit beside chapter 6's GPT-2-init panel.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ._checks import positive_int
+
+__all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "run_name", "train_queue",
+           "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "trained_sweep", "stored_kappas", "stored_history", "stored_runs",
+           "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
+           "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention"]
+
+#: ``panel`` is each stored panel model's own initialisation (GPT-2's for the GPT, the official
+#: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
+INITS = ("panel", "lecun")
+PAIRS = (("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu"))
+_OPTIMIZERS = ("adamw", "sgd")
+
+
+def _check(value, allowed, name):
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {allowed}")
+    return value
+
+
+def gpt_recipe_name(init: str, optimizer: str) -> str:
+    """The :mod:`glu_lib.runs` recipe of the GPT panel with ``init`` and ``optimizer``
+    (``cpu``, ``cpu_sgd``, ``cpu_lecun``, ``cpu_sgd_lecun``)."""
+    _check(init, INITS, "init")
+    _check(optimizer, _OPTIMIZERS, "optimizer")
+    return "cpu" + ("_sgd" if optimizer == "sgd" else "") + ("_lecun" if init == "lecun" else "")
+
+
+def run_name(family: str, optimizer: str, kind: str, seed: int, init: str = "panel") -> str:
+    """Name of a stored training run: chapter 6's panel (``init="panel"``, every family, see
+    :func:`glu_lib.generalization.stored_name`) or the LeCun arm of the GPT
+    (``gpt_<recipe>_<kind>_seed<s>``, the recipe of :func:`gpt_recipe_name`)."""
+    from .generalization import stored_name
+
+    _check(init, INITS, "init")
+    if init == "panel":
+        return stored_name(family, optimizer, kind, seed)
+    if family != "gpt":
+        raise ValueError(f"init {init!r} is an intervention on the GPT only, not on {family!r}")
+    return f"gpt_{gpt_recipe_name(init, optimizer)}_{kind}_seed{seed}"
+
+
+def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None, seeds=(0, 1, 2, 3),
+                ckpt_dir="checkpoints", log=None) -> list[str]:
+    """Train the GPT runs of the intervention that are not stored yet; return the names trained.
+
+    Seed by seed, then optimiser by optimiser (in the order given), then kind, so a partial queue
+    holds whole pairs. Every run checkpoints under ``ckpt_dir`` (an interrupted run resumes from its
+    last checkpoint) and is stored with its provenance, the torch thread count included (runs with
+    different thread counts differ after a few steps). A run whose loss becomes non-finite is stored
+    as diverged (``{"diverged": ...}``), so the queue moves on and the chapter can say so.
+    """
+    from types import MappingProxyType
+
+    from .config import Preset
+    from .results import load_result, save_result
+    from .runs import GPT_RECIPES, GPT_VARIANTS, train_gpt
+
+    kinds = list(kinds or [k for p in PAIRS for k in p])
+    for o in optimizers:
+        _check(o, _OPTIMIZERS, "optimizer")
+    done = []
+    for seed in seeds:
+        for opt in optimizers:
+            for kind in kinds:
+                name = run_name("gpt", opt, kind, seed, init)
+                if load_result(name) is not None:
+                    continue
+                recipe = gpt_recipe_name(init, opt)
+                threads = torch.get_num_threads()
+                try:
+                    out = train_gpt(kind, recipe, ckpt_dir=ckpt_dir, seed=seed)
+                except FloatingPointError as e:
+                    out = {"ffn": kind, "recipe": recipe, "seed": seed, "diverged": str(e)}
+                out["threads"] = threads
+                values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind, "seed": seed,
+                                           "threads": threads})
+                save_result(name, out, Preset("gpt", recipe, values))
+                done.append(name)
+                if log:
+                    h = out.get("history")
+                    log(f"{name}: " + (f"train {h['train_loss'][-1]:.4f} val {h['val_loss'][-1]:.4f}" if h
+                                       else f"diverged ({out['diverged'][:80]})"))
+    return done
+
+
+# --------------------------------------------------------------------------- readouts and κ at init
+
+#: Each readout is the scalar an NTK differentiates. ``scalar`` is the official scalar head (for the
+#: ViT and the Mixer the same model with one output; for the GPT, which has no one-output form, the
+#: sum of the logits at the last position, chapter 5's readout); ``centred`` is a fixed random unit
+#: projection of the logits (the GPT's at the last position) orthogonal to the all-ones vector;
+#: ``loss`` is the per-example cross-entropy with the example's label (for the GPT the mean over the
+#: window's next-token losses), whose kernel is the Gram of per-example loss gradients.
+READOUTS = ("scalar", "centred", "loss")
+READOUT_LABELS = {"scalar": "scalar head", "centred": "centred projection", "loss": "loss gradients"}
+_FAMILIES = ("vit", "mixer", "gpt")
+
+
+class _Readout(torch.nn.Module):
+    """``fn(model, x) → (B,)``; the model sits at ``.model`` so parameter names read as in
+    :func:`glu_lib.deep.build` (``model.…``)."""
+
+    def __init__(self, model, fn):
+        super().__init__()
+        self.model, self.fn = model, fn
+
+    def forward(self, x):
+        return self.fn(self.model, x)
+
+
+def _image_shape(family):
+    from .config import preset
+
+    settings = preset("generalization", "full").panel[family]
+    return settings, (1, 28, 28)  # MNIST-5k, as the stored panel (image_splits("mnist5k"))
+
+
+def _centred_direction(c: int, seed: int, dtype) -> torch.Tensor:
+    u = torch.randn(c, generator=torch.Generator().manual_seed(10_000 + int(seed)), dtype=torch.float64)
+    u = u - u.mean()
+    return (u / u.norm()).to(dtype)
+
+
+def panel_model(family: str, kind: str, seed: int, readout: str, *, init: str = "panel",
+                dtype=torch.float64) -> torch.nn.Module:
+    """The model of a stored training run at initialisation (same config, same seed, hence the same
+    weights as the run started from), in ``dtype``, read through ``readout`` (:data:`READOUTS`).
+
+    ViT and Mixer: chapter 6's MNIST-5k panel (28×28×1 images, 10 classes); GPT: the CPU recipe with
+    ``init`` (``panel``: GPT-2's, or ``lecun``). The input of the ``loss`` readout carries the label: image rows
+    are the flattened image followed by the label, GPT rows are windows of ``block_size + 1`` tokens
+    (inputs and next-token targets); :func:`panel_probes` makes both.
+    """
+    from torch.nn import functional as F
+
+    from .gpt import GPT
+    from .mixer import Mixer, MixerConfig
+    from .runs import gpt_recipe
+    from .vit import ViT, ViTConfig
+
+    _check(family, _FAMILIES, "family")
+    _check(readout, READOUTS, "readout")
+    _check(init, INITS, "init")
+    if init != "panel" and family != "gpt":
+        raise ValueError(f"init {init!r} is an intervention on the GPT only, not on {family!r}")
+    if family == "gpt":
+        mcfg, _, _ = gpt_recipe(gpt_recipe_name(init, "adamw"), kind, 65, seed)  # the init ignores the optimiser
+        model = GPT(mcfg, seed=seed).to(dtype)
+        if readout == "scalar":
+            return _Readout(model, lambda m, x: m(x[:, :-1])[0][:, -1].sum(-1))
+        if readout == "centred":
+            u = _centred_direction(mcfg.vocab_size, seed, dtype)
+            return _Readout(model, lambda m, x: m(x[:, :-1])[0][:, -1] @ u)
+
+        def lm(m, x):
+            logits = m(x[:, :-1])[0]
+            return F.cross_entropy(logits.flatten(0, 1), x[:, 1:].flatten(), reduction="none").view(len(x), -1).mean(1)
+
+        return _Readout(model, lm)
+    settings, (c, h, w) = _image_shape(family)
+    cfg = dict(image_size=h, channels=c, num_outputs=1 if readout == "scalar" else 10, ffn=kind, **settings["model"])
+    model = (Mixer(MixerConfig(**cfg), seed) if family == "mixer" else ViT(ViTConfig(**cfg), seed)).to(dtype)
+    if readout == "scalar":
+        return _Readout(model, lambda m, x: m(x[:, :-1].reshape(-1, c, h, w))[:, 0])
+    if readout == "centred":
+        u = _centred_direction(10, seed, dtype)
+        return _Readout(model, lambda m, x: m(x[:, :-1].reshape(-1, c, h, w)) @ u)
+    return _Readout(model, lambda m, x: F.cross_entropy(m(x[:, :-1].reshape(-1, c, h, w)), x[:, -1].long(),
+                                                        reduction="none"))
+
+
+def panel_probes(family: str, n: int, seed: int) -> torch.Tensor:
+    """``n`` training examples of the stored runs, drawn with ``seed``: MNIST-5k training images
+    (normalised as in training, float64, flattened, the label appended as the last column) for ViT and
+    Mixer; windows of ``block_size + 1`` tokens of tiny-shakespeare's training split for the GPT."""
+    from . import images, text
+    from .generalization import MNIST_MEAN, MNIST_STD, image_splits
+
+    _check(family, _FAMILIES, "family")
+    n = positive_int(n, "n")
+    gen = torch.Generator().manual_seed(20_000 + int(seed))
+    if family == "gpt":
+        data = text.char_corpus(text.read_text()).train
+        T = 64 + 1
+        ix = torch.randint(len(data) - T, (n,), generator=gen).tolist()
+        return torch.stack([torch.from_numpy(data[i: i + T].astype(np.int64)) for i in ix])
+    splits = image_splits("mnist5k")[0]
+    x, y = splits["train"]
+    ix = torch.randperm(len(y), generator=gen)[:n]
+    xi = images.normalize(x[ix], MNIST_MEAN, MNIST_STD).to(torch.float64).flatten(1)
+    return torch.cat([xi, y[ix].to(torch.float64)[:, None]], dim=1)
+
+
+def readout_kappas(family: str, kind: str, seed: int, *, n: int = 64, init: str = "panel",
+                   readouts=READOUTS, dtype=None, state: dict | None = None) -> dict:
+    """κ of the empirical NTK at initialisation of the stored run's model (:func:`panel_model`) on ``n``
+    of its training examples (:func:`panel_probes`, the same for every kind and readout), one entry per
+    readout: ``kappa``/``lmin``/``lmax`` over all parameters and ``kappa_ffn``/``lmin_ffn``/``lmax_ffn``
+    over the feed-forward parameters alone. κ is the guarded :func:`glu_lib.spectra.condition_number`
+    of the float64 kernel. ``dtype`` (e.g. ``torch.float32``) runs the layer products in that precision.
+    ``state`` (a state dict of the same model, e.g. a checkpoint's trained weights) replaces the initial
+    weights for every readout but the ViT/Mixer scalar head, whose one-output head has no trained
+    counterpart (that readout is then left out).
+    """
+    from .deep import is_ffn_parameter
+    from .ntk import structured_ntk
+    from .spectra import condition_number, extreme_eigenvalues
+
+    X = panel_probes(family, n, seed)
+    out = {}
+    for r in readouts:
+        if state is not None and r == "scalar" and family != "gpt":
+            continue
+        model = panel_model(family, kind, seed, r, init=init)
+        if state is not None:
+            model.model.load_state_dict(state)
+        info = {"per_parameter": True}
+        K = structured_ntk(model, X, dtype=dtype, info=info)
+        Kf = sum(v for k, v in info["per_parameter"].items() if is_ffn_parameter(family, k.removeprefix("model.")))
+        e = {}
+        for tag, A in (("", K), ("_ffn", Kf)):
+            e[f"lmin{tag}"], e[f"lmax{tag}"] = extreme_eigenvalues(A)
+            e[f"kappa{tag}"] = condition_number(A)
+        out[r] = e
+    return out
+
+
+def kappa_sweep(name: str, entries, *, n: int = 64, dtype=None, log=None) -> dict:
+    """:func:`readout_kappas` of every ``(family, init, kind, seed)`` in ``entries``, stored in
+    ``results/<name>.json`` after each model (keys ``family/init/kind/seed``), with the torch thread
+    count in the provenance. Entries stored with the same ``n`` and precision are kept (resume)."""
+    import time
+    from types import MappingProxyType
+
+    from .config import Preset
+    from .results import load_result, save_result
+
+    spec = dict(n=n, dtype=str(dtype or "float64"), readouts=list(READOUTS),
+                probes="training examples of the stored runs (panel_probes)")
+    old = load_result(name)
+    data = old["data"] if old and old["data"].get("spec") == spec else {"spec": spec, "kappas": {}}
+    for family, init, kind, seed in entries:
+        key = f"{family}/{init}/{kind}/{seed}"
+        if key in data["kappas"]:
+            continue
+        t = time.perf_counter()
+        data["kappas"][key] = readout_kappas(family, kind, seed, n=n, init=init, dtype=dtype)
+        data["kappas"][key]["seconds"] = round(time.perf_counter() - t, 1)
+        data["kappas"][key]["threads"] = torch.get_num_threads()
+        save_result(name, data, Preset("kappa_speed", "stored", MappingProxyType(
+            {**spec, "threads": torch.get_num_threads()})))
+        if log:
+            k = data["kappas"][key]
+            log(f"{name} {key}: " + " ".join(f"{r} {k[r]['kappa']:.4g}" for r in READOUTS)
+                + f" in {k['seconds']} s")
+    return data
+
+
+def trained_sweep(name: str, ckpt_dir, *, init: str = "lecun", optimizer: str = "sgd", kinds=None,
+                  seeds=(0, 1, 2, 3), n: int = 64, log=None) -> dict:
+    """:func:`readout_kappas` of the GPT runs of ``init``/``optimizer`` after training, from their
+    complete checkpoints ``<ckpt_dir>/gpt_<recipe>_<kind>_seed<s>.pt`` (written by :func:`train_queue`),
+    stored in ``results/<name>.json`` after each model (keys ``gpt/<init>/<kind>/<seed>``, as
+    :func:`kappa_sweep`, so :func:`stored_kappas` reads it). Each checkpoint must be at the recipe's last
+    iteration and start from the rebuilt initial model (its fingerprint); others are skipped, so a later
+    call adds them. The probes are those of :func:`kappa_sweep` (the same examples before and after)."""
+    import time
+    from dataclasses import asdict
+    from pathlib import Path
+    from types import MappingProxyType
+
+    from .config import Preset
+    from .gpt import GPT
+    from .results import load_result, save_result
+    from .runs import gpt_recipe
+    from .train import _load, fingerprint
+
+    recipe = gpt_recipe_name(init, optimizer)
+    spec = dict(n=n, dtype="float64", readouts=list(READOUTS), recipe=recipe, weights="after training",
+                probes="training examples of the stored runs (panel_probes)")
+    old = load_result(name)
+    data = old["data"] if old and old["data"].get("spec") == spec else {"spec": spec, "kappas": {}}
+    for s in seeds:
+        for kind in kinds or [k for p in PAIRS for k in p]:
+            key, path = f"gpt/{init}/{kind}/{s}", Path(ckpt_dir) / f"gpt_{recipe}_{kind}_seed{s}.pt"
+            if key in data["kappas"] or not path.is_file():
+                continue
+            ck = _load(path, "cpu")
+            mcfg, tcfg, _ = gpt_recipe(recipe, kind, ck["model"]["wte.weight"].shape[0], s)
+            start = fingerprint(GPT(mcfg, seed=s), lambda split, gen: (), s)["init"]
+            if ck["iter"] != tcfg.max_iters or ck["config"] != asdict(tcfg) \
+                    or (ck.get("fingerprint") or {}).get("init") != start:
+                if log:
+                    log(f"{name} {key}: skipped (checkpoint incomplete or of another run)")
+                continue
+            t = time.perf_counter()
+            state = {k: v.to(torch.float64) for k, v in ck["model"].items()}
+            data["kappas"][key] = readout_kappas("gpt", kind, s, n=n, init=init, state=state)
+            data["kappas"][key] |= {"seconds": round(time.perf_counter() - t, 1),
+                                    "threads": torch.get_num_threads(), "iter": int(ck["iter"])}
+            save_result(name, data, Preset("kappa_speed", "trained", MappingProxyType(
+                {**spec, "threads": torch.get_num_threads()})))
+            if log:
+                k = data["kappas"][key]
+                log(f"{name} {key}: " + " ".join(f"{r} {k[r]['kappa']:.4g}" for r in READOUTS))
+    return data
+
+
+def stored_kappas(name: str) -> dict | None:
+    """The κ values of a stored :func:`kappa_sweep` as ``{(family, init, kind, seed): entry}``, or
+    ``None`` when absent."""
+    from .results import load_result
+
+    res = load_result(name)
+    if res is None:
+        return None
+    out = {}
+    for key, v in res["data"]["kappas"].items():
+        f, i, k, s = key.split("/")
+        out[(f, i, k, int(s))] = v
+    return out
+
+
+# --------------------------------------------------------------------------- speed and its comparison
+
+
+def stored_history(family: str, optimizer: str, kind: str, seed: int, init: str = "panel") -> dict | None:
+    """The stored training history of a run (:func:`run_name`), ``None`` when it is not stored; a run
+    stored as diverged raises ``ValueError`` naming it (its speed is not a number)."""
+    from .results import load_result
+
+    res = load_result(run_name(family, optimizer, kind, seed, init))
+    if res is None:
+        return None
+    if "history" not in res["data"]:
+        raise ValueError(f"stored run {run_name(family, optimizer, kind, seed, init)} has no history "
+                         f"({res['data'].get('diverged', 'no history stored')})")
+    return res["data"]["history"]
+
+
+def stored_runs(family: str, init: str, optimizers, pairs, seeds) -> list[tuple]:
+    """The stored runs of ``family``/``init`` among ``optimizers`` × kinds of ``pairs`` × ``seeds``, as
+    ``(optimizer, kind, seed, status)`` with status ``"trained"`` or ``"diverged"``."""
+    from .results import load_result
+
+    out = []
+    for o in optimizers:
+        for s in seeds:
+            for kind in (k for p in pairs for k in p):
+                res = load_result(run_name(family, o, kind, s, init))
+                if res is not None:
+                    out.append((o, kind, s, "trained" if "history" in res["data"] else "diverged"))
+    return out
+
+
+def initial_loss(family: str, kind: str, seed: int, optimizer: str = "sgd", init: str = "panel") -> float:
+    """The training loss at iteration 0 of the stored run's model rebuilt from its config and seed, measured
+    as the run measured it (GPT: :func:`glu_lib.train.evaluate` on the recipe's evaluation batches; ViT and
+    Mixer: the full training split). Equal to the stored history's first ``train_loss`` when the rebuilt
+    model is the run's initial model."""
+    from . import text
+    from .generalization import MNIST_MEAN, MNIST_STD, full_set_eval, image_splits
+    from .gpt import GPT
+    from .mixer import Mixer, MixerConfig
+    from .runs import gpt_recipe
+    from .train import evaluate
+    from .vit import ViT, ViTConfig
+
+    _check(family, _FAMILIES, "family")
+    if family == "gpt":
+        corpus = text.char_corpus(text.read_text())
+        mcfg, tcfg, batch = gpt_recipe(gpt_recipe_name(init, optimizer), kind, corpus.vocab_size, seed)
+        model = GPT(mcfg, seed=seed)
+        fn = text.batch_fn(corpus, mcfg.block_size, batch)
+        return evaluate(model, fn, text.lm_loss, tcfg.eval_iters, seed=tcfg.seed + 10_000)["train"]
+    settings, (c, h, w) = _image_shape(family)
+    cfg = dict(image_size=h, channels=c, num_outputs=10, ffn=kind, **settings["model"])
+    model = Mixer(MixerConfig(**cfg), seed) if family == "mixer" else ViT(ViTConfig(**cfg), seed)
+    return full_set_eval(image_splits("mnist5k")[0], MNIST_MEAN, MNIST_STD)(model)["train"]
+
+
+def _curve(history):
+    it = np.asarray(history.get("iter", ()), dtype=np.float64)
+    loss = np.asarray(history.get("train_loss", ()), dtype=np.float64)
+    if it.ndim != 1 or len(it) < 2 or len(it) != len(loss) or not np.all(np.isfinite(loss)):
+        raise ValueError("history must hold 'iter' and 'train_loss' of equal length >= 2, finite")
+    return it, loss
+
+
+def steps_to_loss(history: dict, threshold: float) -> float:
+    """The first iteration at which the evaluated training loss reaches ``threshold``, interpolated
+    linearly between evaluations; ``nan`` when the run never reaches it."""
+    it, loss = _curve(history)
+    below = np.flatnonzero(loss <= threshold)
+    if not len(below):
+        return math.nan
+    j = int(below[0])
+    if j == 0:
+        return float(it[0])
+    f = (loss[j - 1] - threshold) / (loss[j - 1] - loss[j])
+    return float(it[j - 1] + f * (it[j] - it[j - 1]))
+
+
+def mean_train_loss(history: dict) -> float:
+    """Mean evaluated training loss over the evaluations after the first (the first is the init)."""
+    return float(_curve(history)[1][1:].mean())
+
+
+class Comparison(NamedTuple):
+    """One non-GLU/GLU comparison of two stored runs (same family, optimiser, init, seed). Ratios are
+    non-GLU over GLU, so a positive log ratio says GLU is better: lower κ, fewer steps, lower loss."""
+
+    family: str
+    optimizer: str
+    init: str
+    pair: tuple
+    seed: int
+    log_kappa: dict  #: readout → log(κ non-GLU / κ GLU) at init
+    log_steps: float  #: log(steps non-GLU / steps GLU) to the loss both reach (the higher of their lowest)
+    log_mean: float  #: log(mean loss non-GLU / mean loss GLU)
+    loss_diff: float  #: mean training loss non-GLU − GLU
+
+
+def comparisons(kappas: dict, family: str, optimizer: str, init: str = "panel", pairs=PAIRS,
+                seeds=range(4), key: str = "kappa") -> list[Comparison]:
+    """Every comparison of ``family``/``optimizer``/``init`` whose two runs are stored (with histories)
+    and whose κ are in ``kappas`` (as :func:`stored_kappas` returns); ``key`` is ``kappa`` (all
+    parameters) or ``kappa_ffn``. Missing or diverged runs are left out."""
+    out = []
+    for a, b in pairs:
+        for s in seeds:
+            ka, kb = kappas.get((family, init, a, s)), kappas.get((family, init, b, s))
+            if ka is None or kb is None:
+                continue
+            try:
+                ha, hb = stored_history(family, optimizer, a, s, init), stored_history(family, optimizer, b, s, init)
+            except ValueError:
+                continue
+            if ha is None or hb is None:
+                continue
+            tau = max(_curve(ha)[1].min(), _curve(hb)[1].min())
+            sa, sb = steps_to_loss(ha, tau), steps_to_loss(hb, tau)
+            ma, mb = mean_train_loss(ha), mean_train_loss(hb)
+            out.append(Comparison(family, optimizer, init, (a, b), s,
+                                  {r: math.log(ka[r][key] / kb[r][key]) for r in READOUTS},
+                                  math.log(sa / sb), math.log(ma / mb), ma - mb))
+    return out
+
+
+class SignTest(NamedTuple):
+    """Result of :func:`sign_test`."""
+
+    agree: int  #: comparisons where the kind with the lower κ is the faster one
+    n: int  #: comparisons with a non-zero sign on both sides
+    p: float  #: exact one-sided binomial p of ``agree`` or more under agreement by chance (1/2)
+
+
+def sign_test(x, y) -> SignTest:
+    """How often ``x`` and ``y`` have the same sign (pairs with a zero are left out), with the exact
+    one-sided binomial p-value ``P(Bin(n, 1/2) >= agree)``. The comparisons are treated as independent;
+    comparisons that share a seed or a model are not quite, so p is a guide, not a test of a design."""
+    from scipy import stats
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of equal length, got shapes {x.shape} and {y.shape}")
+    keep = (np.sign(x) != 0) & (np.sign(y) != 0)
+    n, agree = int(keep.sum()), int((np.sign(x[keep]) == np.sign(y[keep])).sum())
+    if n == 0:
+        raise ValueError("no pair of x and y has two non-zero signs")
+    return SignTest(agree, n, float(stats.binomtest(agree, n, 0.5, alternative="greater").pvalue))
+
+
+def rank_correlation(x, y, groups, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0):
+    """Spearman's ρ of ``x`` and ``y`` and a percentile bootstrap interval that resamples whole
+    ``groups`` (e.g. seeds) with replacement: ``(rho, low, high)``. Resamples whose ρ is undefined
+    (constant ranks) are dropped."""
+    x, y, groups = (np.asarray(v) for v in (x, y, groups))
+    if not (x.shape == y.shape == groups.shape) or x.ndim != 1 or len(x) < 3:
+        raise ValueError("x, y and groups must be 1-D of equal length >= 3")
+    positive_int(n_boot, "n_boot")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    def ranks(A):  # average ranks of ties along the last axis, as scipy.stats.rankdata
+        below = (A[..., None, :] < A[..., :, None]).sum(-1)
+        same = (A[..., None, :] == A[..., :, None]).sum(-1)
+        return below + (same + 1) / 2
+
+    def spearman(A, B):  # Pearson's r of the ranks, row by row, as scipy.stats.spearmanr
+        ra, rb = ranks(A), ranks(B)
+        ra, rb = ra - ra.mean(-1, keepdims=True), rb - rb.mean(-1, keepdims=True)
+        den = np.sqrt((ra * ra).sum(-1) * (rb * rb).sum(-1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, (ra * rb).sum(-1) / den, np.nan)
+
+    rho = float(spearman(x.astype(np.float64), y.astype(np.float64)))
+    labels = np.unique(groups)
+    members = [np.flatnonzero(groups == g) for g in labels]
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(labels), (n_boot, len(labels)))
+    if len({len(m) for m in members}) == 1:  # equal groups: all resamples at once
+        idx = np.stack(members)[picks].reshape(n_boot, -1)
+        boot = spearman(x[idx].astype(np.float64), y[idx].astype(np.float64))
+    else:
+        boot = np.array([spearman(x[i].astype(np.float64), y[i].astype(np.float64))
+                         for i in (np.concatenate([members[j] for j in row]) for row in picks)])
+    boot = boot[np.isfinite(boot)]
+    if not len(boot):
+        return rho, math.nan, math.nan
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return rho, float(lo), float(hi)
+
+
+def kappa_ratios(kappas: dict, family: str, pair, seeds, *, init: str = "panel", readout: str = "loss",
+                 key: str = "kappa") -> np.ndarray:
+    """Per-seed κ(non-GLU)/κ(GLU) at init through ``readout`` over the ``seeds`` whose two models are in
+    ``kappas`` (> 1: GLU has the lower κ)."""
+    _check(readout, READOUTS, "readout")
+    a, b = pair
+    keep = [s for s in seeds if (family, init, a, s) in kappas and (family, init, b, s) in kappas]
+    return np.array([kappas[(family, init, a, s)][readout][key] / kappas[(family, init, b, s)][readout][key]
+                     for s in keep])
+
+
+def agreement(comps, readout: str, measure: str = "log_mean", *, n_boot: int = 2000, seed: int = 0) -> dict:
+    """:func:`sign_test` and :func:`rank_correlation` (bootstrap over seeds) of the log κ-ratios through
+    ``readout`` against the speed measure ``measure`` of the comparisons ``comps``."""
+    comps = list(comps)
+    x = [c.log_kappa[readout] for c in comps]
+    y = [getattr(c, measure) for c in comps]
+    rho = rank_correlation(x, y, [c.seed for c in comps], n_boot=n_boot, seed=seed)
+    return {"sign": sign_test(x, y), "rho": rho}
+
+
+# --------------------------------------------------------------------------- figures
+
+#: Colours of the optimisers in this chapter's figures (kinds keep ``plotting.KIND_COLORS``).
+OPTIMIZER_COLORS = {"sgd": "#4a4a4a", "adamw": "#8e44ad"}
+_FAMILY_MARKERS = {"vit": "o", "mixer": "s", "gpt": "^"}
+
+
+def plot_scatter(ax, comps, readout: str, measure: str = "log_mean") -> None:
+    """One point per :class:`Comparison`: log κ-ratio through ``readout`` (x) against its speed measure
+    ``measure`` (``log_mean`` or ``log_steps``, y); colour: optimiser, marker: family. Points in the
+    upper-right and lower-left quadrants agree with "lower κ, faster training"."""
+    _check(readout, READOUTS, "readout")
+    _check(measure, ("log_mean", "log_steps"), "measure")
+    seen = set()
+    for c in comps:
+        label = f"{c.family}, {c.optimizer}"
+        ax.scatter(c.log_kappa[readout], getattr(c, measure), s=18, alpha=0.8,
+                   color=OPTIMIZER_COLORS[c.optimizer], marker=_FAMILY_MARKERS[c.family],
+                   facecolors="none" if c.init == "lecun" else None,
+                   label=None if label in seen else label)
+        seen.add(label)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    what = {"log_mean": "log mean-loss ratio", "log_steps": "log steps ratio"}[measure]
+    ax.set(xlabel=f"log κ ratio, non-GLU/GLU ({READOUT_LABELS[readout]})", ylabel=f"{what}, non-GLU/GLU")
+
+
+def plot_intervention(ax, diffs: dict) -> None:
+    """Bars of the mean training-loss difference non-GLU − GLU (> 0: GLU trains faster) per pair and
+    init, with one dot per seed; ``diffs`` maps ``(pair, init)`` to the per-seed differences."""
+    from .plotting import KIND_COLORS
+
+    pairs = list(dict.fromkeys(p for p, _ in diffs))
+    width = 0.38
+    for j, init in enumerate(INITS):
+        for i, pair in enumerate(pairs):
+            v = np.asarray(diffs.get((pair, init), ()), dtype=np.float64)
+            if not len(v):
+                continue
+            x = i + (j - 0.5) * width
+            ax.bar(x, v.mean(), width * 0.9, color=KIND_COLORS[pair[1]], alpha=0.35 if init == "panel" else 0.8,
+                   hatch="//" if init == "panel" else None, edgecolor=KIND_COLORS[pair[1]],
+                   label=None if i else ("GPT-2 init (panel)" if init == "panel" else "LeCun init"))
+            ax.plot([x] * len(v), v, "o", color="black", ms=3)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.set_xticks(range(len(pairs)), [f"{a}/{b}" for a, b in pairs])
+    ax.set(ylabel="mean train loss, non-GLU − GLU")
+
+
+def _main(argv=None) -> None:
+    """``python -m glu_lib.kappa_speed train --init lecun --optimizers sgd adamw --seeds 0 1 2 3``."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m glu_lib.kappa_speed", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    t = sub.add_parser("train", help="train the missing GPT runs of the intervention")
+    t.add_argument("--init", default="lecun", choices=INITS)
+    t.add_argument("--optimizers", nargs="+", default=["sgd", "adamw"], choices=_OPTIMIZERS)
+    t.add_argument("--kinds", nargs="+", default=[k for p in PAIRS for k in p])
+    t.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    t.add_argument("--ckpt-dir", default="checkpoints")
+    t.add_argument("--threads", type=int, default=1)
+    k = sub.add_parser("kappas", help="κ at init of every stored run's model, each readout (kappa_sweep)")
+    k.add_argument("--name", default="kappa_speed_init")
+    k.add_argument("--families", nargs="+", default=list(_FAMILIES), choices=_FAMILIES)
+    k.add_argument("--inits", nargs="+", default=list(INITS), choices=INITS)
+    k.add_argument("--kinds", nargs="+", default=[k for p in PAIRS for k in p])
+    k.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    k.add_argument("--n", type=int, default=64)
+    k.add_argument("--threads", type=int, default=1)
+    tr = sub.add_parser("trained", help="κ after training of the intervention's checkpoints (trained_sweep)")
+    tr.add_argument("--name", default="kappa_speed_trained")
+    tr.add_argument("--ckpt-dir", default="checkpoints")
+    tr.add_argument("--init", default="lecun", choices=INITS)
+    tr.add_argument("--optimizer", default="sgd", choices=_OPTIMIZERS)
+    tr.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    tr.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(positive_int(a.threads, "--threads"))
+    if a.what == "trained":
+        trained_sweep(a.name, a.ckpt_dir, init=a.init, optimizer=a.optimizer, seeds=a.seeds,
+                      log=lambda line: print(line, file=sys.stderr, flush=True))
+        return
+    if a.what == "kappas":
+        entries = [(f, i, kd, s) for f in a.families for i in a.inits if i == "panel" or f == "gpt"
+                   for s in a.seeds for kd in a.kinds]
+        kappa_sweep(a.name, entries, n=a.n, log=lambda line: print(line, file=sys.stderr, flush=True))
+        return
+
+    def log(line):
+        print(line, file=sys.stderr, flush=True)
+
+    train_queue(init=a.init, optimizers=a.optimizers, kinds=a.kinds, seeds=a.seeds, ckpt_dir=a.ckpt_dir, log=log)
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,219 @@
+"""Tests of glu_lib.kappa_speed: readouts, speed measures, statistics and the intervention queue."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from glu_lib import kappa_speed as ks
+from glu_lib import runs
+from glu_lib.ntk import structured_ntk
+
+
+def _hist(losses, every=10):
+    return {"iter": [i * every for i in range(len(losses))], "train_loss": list(losses)}
+
+
+def test_steps_to_loss_interpolates_between_evaluations():
+    h = _hist([4.0, 3.0, 2.0, 1.0])
+    assert ks.steps_to_loss(h, 2.5) == pytest.approx(15.0)
+    assert ks.steps_to_loss(h, 2.0) == pytest.approx(20.0)
+    assert ks.steps_to_loss(h, 5.0) == 0.0
+    assert math.isnan(ks.steps_to_loss(h, 0.5))
+
+
+def test_steps_to_loss_takes_the_first_crossing():
+    h = _hist([4.0, 2.0, 3.0, 1.0])
+    assert ks.steps_to_loss(h, 2.5) == pytest.approx(7.5)
+
+
+def test_mean_train_loss_leaves_out_the_initial_evaluation():
+    assert ks.mean_train_loss(_hist([100.0, 2.0, 4.0])) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("h", [{"iter": [0], "train_loss": [1.0]}, {"iter": [0, 1], "train_loss": [1.0]},
+                               {"iter": [0, 1], "train_loss": [1.0, float("nan")]}, {}])
+def test_speed_measures_refuse_bad_histories(h):
+    with pytest.raises(ValueError, match="history"):
+        ks.steps_to_loss(h, 1.0)
+    with pytest.raises(ValueError, match="history"):
+        ks.mean_train_loss(h)
+
+
+def test_sign_test_counts_agreements_and_drops_zeros():
+    x = [1.0, -2.0, 3.0, 0.0, 1.0]
+    y = [2.0, -1.0, -1.0, 5.0, 4.0]
+    st = ks.sign_test(x, y)
+    assert (st.agree, st.n) == (3, 4)
+    assert st.p == pytest.approx(stats.binom.sf(2, 4, 0.5))
+
+
+def test_sign_test_refuses_bad_input():
+    with pytest.raises(ValueError, match="equal length"):
+        ks.sign_test([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="non-zero"):
+        ks.sign_test([0.0], [1.0])
+
+
+def test_rank_correlation_of_a_monotone_relation_is_one():
+    x = np.arange(12.0)
+    rho, lo, hi = ks.rank_correlation(x, x**3, np.repeat(np.arange(4), 3), n_boot=200)
+    assert rho == pytest.approx(1.0)
+    assert lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+
+
+def test_rank_correlation_interval_contains_the_estimate_and_is_seeded():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(12)
+    y = x + rng.standard_normal(12)
+    g = np.repeat(np.arange(4), 3)
+    a = ks.rank_correlation(x, y, g, n_boot=300, seed=3)
+    assert a == ks.rank_correlation(x, y, g, n_boot=300, seed=3)
+    assert a[1] <= a[0] <= a[2]
+
+
+def test_rank_correlation_is_spearmans_rho():
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal(10), rng.integers(0, 4, 10).astype(float)  # ties in y
+    rho = ks.rank_correlation(x, y, np.arange(10), n_boot=10)[0]
+    assert rho == pytest.approx(stats.spearmanr(x, y).statistic, rel=1e-12)
+
+
+def test_rank_correlation_refuses_bad_input():
+    with pytest.raises(ValueError, match="equal length"):
+        ks.rank_correlation([1.0, 2.0, 3.0], [1.0, 2.0], [0, 1, 2])
+    with pytest.raises(ValueError, match="level"):
+        ks.rank_correlation([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0, 1, 2], level=1.5)
+
+
+def test_run_names_and_recipes():
+    assert ks.run_name("gpt", "sgd", "relu", 0) == "gpt_cpu_sgd_relu_seed0"
+    assert ks.run_name("gpt", "adamw", "reglu", 3) == "gpt_cpu_reglu_seed3"
+    assert ks.run_name("gpt", "sgd", "relu", 1, "lecun") == "gpt_cpu_sgd_lecun_relu_seed1"
+    assert ks.run_name("vit", "adamw", "geglu", 2) == "gen_mnist5k_vit_adamw_geglu_seed2"
+    with pytest.raises(ValueError, match="GPT only"):
+        ks.run_name("vit", "sgd", "relu", 0, "lecun")
+    with pytest.raises(ValueError, match="init"):
+        ks.gpt_recipe_name("xavier", "sgd")
+    with pytest.raises(ValueError, match="optimizer"):
+        ks.gpt_recipe_name("lecun", "adam")
+
+
+@pytest.mark.parametrize("base", ["cpu", "cpu_sgd"])
+def test_lecun_recipes_change_only_the_init(base):
+    m0, t0, b0 = runs.gpt_recipe(base, "reglu", 65, 1)
+    m1, t1, b1 = runs.gpt_recipe(f"{base}_lecun", "reglu", 65, 1)
+    assert (t0, b0) == (t1, b1)
+    assert m1.init == "lecun" and m0.init == "gpt2"
+    assert {**asdict(m0), "init": "lecun"} == asdict(m1)
+
+
+def test_centred_direction_is_a_unit_vector_orthogonal_to_ones():
+    u = ks._centred_direction(65, 3, torch.float64)
+    assert abs(float(u.sum())) < 1e-12
+    assert float(u.norm()) == pytest.approx(1.0)
+
+
+def test_gpt_readouts():
+    X = ks.panel_probes("gpt", 3, 0)
+    assert X.shape == (3, 65)
+    scalar = ks.panel_model("gpt", "relu", 0, "scalar")
+    centred = ks.panel_model("gpt", "relu", 0, "centred")
+    logits = scalar.model(X[:, :-1])[0][:, -1]
+    torch.testing.assert_close(scalar(X), logits.sum(-1))
+    # the centred readout does not see a constant added to every logit
+    u = ks._centred_direction(65, 0, torch.float64)
+    torch.testing.assert_close(centred(X), logits @ u)
+    torch.testing.assert_close((logits + 5.0) @ u, logits @ u)
+
+
+def test_loss_readout_kernel_is_the_gram_of_per_example_loss_gradients():
+    model = ks.panel_model("gpt", "reglu", 0, "loss")
+    X = ks.panel_probes("gpt", 3, 0)
+    K = structured_ntk(model, X)
+    grads = []
+    for i in range(len(X)):
+        model.zero_grad()
+        model(X[i:i + 1]).sum().backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    G = torch.stack(grads)
+    np.testing.assert_allclose(K, (G @ G.T).numpy(), rtol=1e-9)
+    # and the per-example loss is the window's mean next-character cross-entropy
+    logits = model.model(X[:, :-1])[0]
+    want = torch.nn.functional.cross_entropy(logits.transpose(1, 2), X[:, 1:]).item()
+    assert float(model(X).mean().detach()) == pytest.approx(want)
+
+
+def test_panel_model_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="readout"):
+        ks.panel_model("gpt", "relu", 0, "sum")
+    with pytest.raises(ValueError, match="family"):
+        ks.panel_model("resnet", "relu", 0, "loss")
+    with pytest.raises(ValueError, match="GPT only"):
+        ks.panel_model("mixer", "relu", 0, "loss", init="lecun")
+    with pytest.raises(ValueError, match="n must"):
+        ks.panel_probes("gpt", 0, 0)
+
+
+def test_rebuilt_gpt_is_the_stored_runs_initial_model():
+    h = ks.stored_history("gpt", "sgd", "relu", 0)
+    assert ks.initial_loss("gpt", "relu", 0, "sgd") == pytest.approx(h["train_loss"][0], abs=1e-4)
+
+
+def test_comparisons_use_the_common_loss(monkeypatch):
+    hists = {"relu": _hist([4.0, 3.0, 2.0]), "reglu": _hist([4.0, 2.0, 1.5])}
+    monkeypatch.setattr(ks, "stored_history", lambda f, o, kind, s, init="panel": hists[kind])
+    kap = {("gpt", "panel", "relu", 0): {r: {"kappa": 4.0} for r in ks.READOUTS},
+           ("gpt", "panel", "reglu", 0): {r: {"kappa": 2.0} for r in ks.READOUTS}}
+    (c,) = ks.comparisons(kap, "gpt", "sgd", pairs=[("relu", "reglu")], seeds=[0])
+    assert c.log_kappa["loss"] == pytest.approx(math.log(2))
+    # common loss = max(2.0, 1.5) = 2.0: relu reaches it at 20, reglu at 10
+    assert c.log_steps == pytest.approx(math.log(2))
+    assert c.loss_diff == pytest.approx(2.5 - 1.75)
+    assert ks.comparisons(kap, "gpt", "sgd", pairs=[("gelu", "geglu")], seeds=[0]) == []
+
+
+def test_train_queue_stores_a_diverged_run_with_the_thread_count(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+
+    def boom(kind, recipe, **kw):
+        raise FloatingPointError("the loss became nan at iteration 3: lower the learning rate")
+
+    monkeypatch.setattr(runs, "train_gpt", boom)
+    done = ks.train_queue(init="lecun", optimizers=["sgd"], kinds=["relu"], seeds=[0], ckpt_dir=tmp_path)
+    assert done == ["gpt_cpu_sgd_lecun_relu_seed0"]
+    from glu_lib.results import load_result
+
+    res = load_result(done[0])
+    assert "nan" in res["data"]["diverged"]
+    assert res["data"]["threads"] == torch.get_num_threads()
+    assert res["provenance"]["preset"]["threads"] == torch.get_num_threads()
+    assert ks.stored_runs("gpt", "lecun", ["sgd"], [("relu", "reglu")], [0]) == [("sgd", "relu", 0, "diverged")]
+    with pytest.raises(ValueError, match="no history"):
+        ks.stored_history("gpt", "sgd", "relu", 0, "lecun")
+    # a stored run is not trained again
+    assert ks.train_queue(init="lecun", optimizers=["sgd"], kinds=["relu"], seeds=[0], ckpt_dir=tmp_path) == []
+
+
+def test_readout_kappas_with_the_initial_state_are_the_initial_kappas():
+    init = ks.panel_model("gpt", "relu", 1, "loss").model.state_dict()
+    a = ks.readout_kappas("gpt", "relu", 1, n=4, readouts=("centred", "loss"))
+    b = ks.readout_kappas("gpt", "relu", 1, n=4, readouts=("centred", "loss"), state=init)
+    for r in ("centred", "loss"):
+        assert b[r]["kappa"] == pytest.approx(a[r]["kappa"], rel=1e-9)
+    # the image families' one-output head has no trained counterpart: that readout is left out
+    mixer = ks.panel_model("mixer", "relu", 0, "loss").model.state_dict()
+    out = ks.readout_kappas("mixer", "relu", 0, n=4, state=mixer)
+    assert set(out) == {"centred", "loss"}
+
+
+def test_trained_sweep_skips_missing_checkpoints(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    logged = []
+    data = ks.trained_sweep("t", tmp_path, seeds=[0], log=logged.append)
+    assert data["kappas"] == {} and logged == []
