@@ -243,7 +243,7 @@ for o in OPTIMIZERS:
         print(f"  {o:6}{ks.READOUT_LABELS[r]:20} agree {st.agree}/{st.n} "
               f"(p {sig(st.p, 2)}), rho {a['rho'][0]:+.2f}")
 
-# %% mystnb={"figure": {"caption": "Stored runs: log \u03ba-ratio at initialisation (non-GLU/GLU, x) against the log ratio of mean training losses (non-GLU/GLU, y), one point per comparison (family, pair, optimiser, seed), one panel per readout. Colour: optimiser; marker: family (circle ViT, square Mixer, triangle GPT; hollow triangles: LeCun init). Points in the upper-right and lower-left quadrants agree with 'lower \u03ba, faster training'.", "name": "fig-kappa-speed-scatter"}}
+# %% mystnb={"figure": {"caption": "Stored runs: log \u03ba-ratio at initialisation (non-GLU/GLU, x) against the log ratio of mean training losses (non-GLU/GLU, y), one point per comparison (family, pair, optimiser, seed), one panel per readout. Colour: optimiser; marker: family (circle ViT, square Mixer, triangle GPT; hollow triangles: LeCun init). Points in the upper-right and lower-left quadrants agree with 'lower \u03ba, faster training'.", "name": "fig-kappa-speed-scatter"}} tags=["hide-input"]
 lecun = [c for o in OPTIMIZERS for c in ks.comparisons(K, "gpt", o, init="lecun")]
 fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH, 3.4), sharey=True,
                          layout="constrained")
@@ -319,7 +319,7 @@ for (o, p, i), d in sorted(diffs.items()):
     print(f"{o:6}{p[0] + '/' + p[1]:13}{NAMES['gpt', i]:10} seeds {len(d)}: "
           f"{np.mean(d):+.3f} (" + ", ".join(f"{v:+.3f}" for v in d) + ")")
 
-# %% mystnb={"figure": {"caption": "Stored runs, SGD: mean training-loss difference non-GLU \u2212 GLU of the GPT (positive: GLU trains faster) with GPT-2 init (the panel, hatched) and LeCun init (solid), per pair; dots are single seeds. The LeCun arm shows only the seeds stored so far.", "name": "fig-kappa-speed-intervention"}}
+# %% mystnb={"figure": {"caption": "Stored runs, SGD: mean training-loss difference non-GLU \u2212 GLU of the GPT (positive: GLU trains faster) with GPT-2 init (the panel, hatched) and LeCun init (solid), per pair; dots are single seeds. The LeCun arm shows only the seeds stored so far.", "name": "fig-kappa-speed-intervention"}} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(COLUMN_WIDTH * 0.7, 3.0), layout="constrained")
 ks.plot_intervention(ax, {(p, i): d for (o, p, i), d in diffs.items() if o == "sgd"})
 ax.legend(loc="best")
