@@ -111,13 +111,69 @@ def _act_and_grad(activation: str, A: torch.Tensor):
     return Y.detach(), D
 
 
+def _sigmoid_pair(a):
+    s = torch.sigmoid(a)
+    return s, s * (1.0 - s)
+
+
+def _silu_pair(a):
+    s = torch.sigmoid(a)
+    return a * s, s * (1.0 + a * (1.0 - s))
+
+
+def _gelu_pair(a):
+    cdf = torch.special.ndtr(a)
+    return a * cdf, cdf.add_(torch.exp(-0.5 * a * a).mul_(a).mul_(1.0 / math.sqrt(2.0 * math.pi)))
+
+
+#: φ and φ' in closed form for the activations of :data:`glu_lib.models.ACTIVATIONS` (the formulas of
+#: their autograd backward; a test checks each against autograd): no graph, fewer passes over memory.
+_PAIRS = {
+    "relu": lambda a: (torch.relu(a), (a > 0).to(a.dtype)),
+    "identity": lambda a: (a.clone(), torch.ones_like(a)),  # a copy: callers overwrite a
+    "sigmoid": _sigmoid_pair,
+    "silu": _silu_pair,
+    "gelu": _gelu_pair,
+}
+
+
+def _phi_dphi(activation: str, A: torch.Tensor):
+    """``φ(A)`` and ``φ'(A)``: in closed form for the known activations, by autograd otherwise."""
+    pair = _PAIRS.get(activation)
+    return _act_and_grad(activation, A) if pair is None else pair(A)
+
+
 def _features(model: TwoLayer, X: torch.Tensor):
     """Hidden features H and the (U, bias) pairs whose products give the W- and P-gradients."""
-    phi, dphi = _act_and_grad(model.activation, model.W(X))
+    phi, dphi = _phi_dphi(model.activation, model.W(X))
     if not model.gated:
         return phi, [(dphi, model.W.bias is not None)]
     gate = model.P(X)
     return gate * phi, [(gate * dphi, model.W.bias is not None), (phi, model.P.bias is not None)]
+
+
+def _scalar_features(model: TwoLayer, X: torch.Tensor):
+    """For a scalar output ``v``: the hidden features ``H`` and the first-layer factors scaled by ``v``,
+    as ``[(A, has_bias)]`` with the factors of layers that agree on the bias side by side in one
+    matrix. A gated net computes ``[Wx | Px]`` by one product and writes ``[(Px)⊙φ'(Wx)⊙v | φ(Wx)⊙v]``
+    over it, so the large element-wise steps are a few passes over memory, each on all threads."""
+    v = model.V.weight[0]
+    if not model.gated:
+        phi, dphi = _phi_dphi(model.activation, model.W(X))
+        return phi, [(dphi.mul_(v), model.W.bias is not None)]
+    m, W, P = model.width, model.W, model.P
+    Z = X @ torch.cat([W.weight, P.weight]).T  # (n, 2m): [Wx | Px]
+    a, g = Z[:, :m], Z[:, m:]
+    for half, layer in ((a, W), (g, P)):
+        if layer.bias is not None:
+            half.add_(layer.bias)
+    phi, dphi = _phi_dphi(model.activation, a)
+    H = g * phi
+    torch.mul(g, dphi, out=a).mul_(v)  # a is read no more: W-factor (Px)⊙φ'(Wx)⊙v in its place
+    torch.mul(phi, v, out=g)  # g is read no more: P-factor φ(Wx)⊙v in its place
+    if (W.bias is None) == (P.bias is None):
+        return H, [(Z, W.bias is not None)]
+    return H, [(a, W.bias is not None), (g, P.bias is not None)]
 
 
 @torch.no_grad()
@@ -137,24 +193,15 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     X, X2 = _inputs(model, X, X2)
     if X.ndim != 2 or X.shape[1] != model.d_in:
         raise ValueError(f"expected inputs of shape (n, {model.d_in}), got {tuple(X.shape)}")
-    H, parts = _features(model, X)
-    H2, parts2 = (H, parts) if X2 is X else _features(model, X2)
     G = X @ X2.T
-    V = model.V.weight  # (c, m)
-    c = V.shape[0]
+    c = model.V.weight.shape[0]
     if c == 1:  # scalar output: plain 2-D products, no (n, n2, c, c) buffer
-        # K = Σ (left·rightᵀ) ⊙ factor over terms (left, right, factor or None); the first-layer
-        # parts that share a factor are one product of their concatenation
-        terms = []
-        for flag in (False, True):
-            sel = [(U * V[0], U2 * V[0]) for (U, b), (U2, _) in zip(parts, parts2) if b == flag]
-            if sel:
-                A = torch.cat([a for a, _ in sel], 1)
-                B = A if X2 is X else torch.cat([b for _, b in sel], 1)
-                terms.append((A, B, G + 1.0 if flag else G))
-        terms.append((H, H2, None))
+        # K = Σ (A·A2ᵀ) ⊙ F + H·H2ᵀ over the first-layer factors A with F = XX2ᵀ (+1 with a bias)
+        H, parts = _scalar_features(model, X)
+        H2, parts2 = (H, parts) if X2 is X else _scalar_features(model, X2)
+        terms = [(A, A2, G + 1.0 if b else G) for (A, b), (A2, _) in zip(parts, parts2)] + [(H, H2, None)]
         if X2 is X:
-            K = _sym_gram(terms)
+            K = _sym_gram([(A, F) for A, _, F in terms])
         else:
             K = _term(*terms[0])
             for t in terms[1:]:
@@ -162,6 +209,9 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
         if model.V.bias is not None:
             K += 1.0
         return K.detach().to("cpu", torch.float64).numpy()
+    H, parts = _features(model, X)
+    H2, parts2 = (H, parts) if X2 is X else _features(model, X2)
+    V = model.V.weight  # (c, m)
     base = H @ H2.T + (1.0 if model.V.bias is not None else 0.0)
     K = torch.zeros(X.shape[0], X2.shape[0], c, c, dtype=X.dtype, device=X.device)
     for (U, has_bias), (U2, _) in zip(parts, parts2):
@@ -174,9 +224,7 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     return _finish(K)
 
 
-_SYM_BLOCK = 256  # rows per block of a symmetric product (the upper blocks only are computed)
-_USE_SYRK = True  # CPU float32/float64: the BLAS symmetric rank-k update (half the flops of A·Aᵀ)
-_SYRK_MIN_ROWS = 256  # below this, one plain product (no thread-pool calls)
+_SYM_BLOCK = 128  # rows per strip of a symmetric product (the strips right of the diagonal only)
 
 
 def _term(A, B, factor):
@@ -184,48 +232,32 @@ def _term(A, B, factor):
     return P if factor is None else P.mul_(factor)
 
 
-def _syrk_upper(A: torch.Tensor) -> torch.Tensor:
-    """The upper triangle of ``A·Aᵀ`` (the strict lower one zero) by BLAS ``?syrk``, on torch's threads."""
-    from scipy.linalg import get_blas_funcs
-    from threadpoolctl import threadpool_limits
-
-    a = A.detach().contiguous().numpy().T  # (k, n), Fortran-ordered: no copy
-    syrk = get_blas_funcs("syrk", (a,))
-    with threadpool_limits(limits=torch.get_num_threads(), user_api="blas"):
-        C = syrk(1.0, a, trans=1, lower=0)  # aᵀ·a = A·Aᵀ
-    return torch.from_numpy(C).triu_()
-
-
 def _sym_gram(terms) -> torch.Tensor:
-    """``Σ (A·Aᵀ) ⊙ F`` for symmetric factors ``F``, with about half the flops of full products: by
-    BLAS ``syrk`` on the CPU, else only the blocks on and above the diagonal, mirrored. The result is
-    exactly symmetric."""
+    """``Σ (A·Aᵀ) ⊙ F`` over ``terms`` of ``(A, F)``, with ``F`` symmetric or ``None`` (no factor).
+
+    Only the strips of ``_SYM_BLOCK`` rows on and right of the diagonal are multiplied (a fraction
+    ``(1 + b/n)/2`` of the flops of full products), each by the library's matrix product on all of
+    torch's threads, the factor applied to the strip and a term without factor added into the strip by
+    the product itself (``addmm``); the upper triangle is then mirrored, so the result is exactly
+    symmetric.
+    """
     A0 = terms[0][0]
-    n = A0.shape[0]
-    if (_USE_SYRK and n >= _SYRK_MIN_ROWS and A0.device.type == "cpu"
-            and A0.dtype in (torch.float32, torch.float64)):
-        U = None
-        for A, _, f in terms:
-            P = _syrk_upper(A)
-            if f is not None:
-                P.mul_(f)
-            U = P if U is None else U.add_(P)
-        return U + U.triu(1).T
+    n, b = A0.shape[0], _SYM_BLOCK
+    order = [t for t in terms if t[1] is not None] + [t for t in terms if t[1] is None]
     K = torch.empty(n, n, dtype=A0.dtype, device=A0.device)
-    for i in range(0, n, _SYM_BLOCK):
-        for j in range(i, n, _SYM_BLOCK):
-            blk = None
-            for A, _, f in terms:
-                P = A[i : i + _SYM_BLOCK] @ A[j : j + _SYM_BLOCK].T
-                if f is not None:
-                    P.mul_(f[i : i + _SYM_BLOCK, j : j + _SYM_BLOCK])
-                blk = P if blk is None else blk.add_(P)
-            if j == i:  # diagonal blocks: the upper triangle mirrored, so K is exactly symmetric
-                blk = blk.triu() + blk.triu(1).T
-            K[i : i + _SYM_BLOCK, j : j + _SYM_BLOCK] = blk
-            if j != i:
-                K[j : j + _SYM_BLOCK, i : i + _SYM_BLOCK] = blk.T
-    return K
+    for i in range(0, n, b):
+        S = None
+        for A, F in order:
+            if S is not None and F is None:
+                S.addmm_(A[i : i + b], A[i:].T)
+                continue
+            P = A[i : i + b] @ A[i:].T
+            if F is not None:
+                P.mul_(F[i : i + b, i:])
+            S = P if S is None else S.add_(P)
+        K[i : i + b, i:] = S
+    K.triu_()
+    return K.add_(K.triu(1).T)
 
 
 def flat_jacobian(model: nn.Module, params: dict, X: torch.Tensor) -> torch.Tensor:
