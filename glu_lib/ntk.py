@@ -370,6 +370,13 @@ class _Direct:
         self.J = J
 
 
+def _cast(u, dtype: torch.dtype):
+    """A factored use with its floating factors in ``dtype`` (token indices unchanged)."""
+    if isinstance(u, _Dense):
+        return _Dense(u.L.to(dtype), u.R.to(dtype))
+    return _OneHot(u.idx, u.R.to(dtype), u.V)
+
+
 def _prune_tokens(L, R):
     """Drop token positions whose factor is zero for every sample (e.g. logits that are not read out)."""
     if L.shape[1] > 1:
@@ -429,15 +436,17 @@ def _supported(mod: nn.Module, x, N: int) -> bool:
 class _Grammer:
     """Gram blocks ``Σ_p g_i(p)·g_j(p)`` for rows ``ri`` and columns ``ci`` of the virtual samples."""
 
-    def __init__(self, ri, ci, chunk_bytes: int):
+    def __init__(self, ri, ci, chunk_bytes: int, dtype: torch.dtype | None = None):
         self.ri, self.ci, self.chunk = ri, ci, chunk_bytes
         self.sym = ri is None
+        self.dtype = dtype  # the products of the factors in this dtype (None: theirs); sums in float64
 
     def _rc(self, A):
         return (A, A) if self.sym else (A[self.ri], A[self.ci])
 
     def direct(self, J):
-        A, B = self._rc(J.reshape(J.shape[0], -1))
+        # few flops (n²·p for a bias, a LayerNorm, a position table): in float64 whatever the model's dtype
+        A, B = self._rc(J.reshape(J.shape[0], -1).to(torch.float64))
         return A @ B.T
 
     def materialised(self, uses, a: int, b: int):
@@ -452,8 +461,8 @@ class _Grammer:
                 J.baddbmm_(u.L[:, :, r : r + s].transpose(1, 2), u.R)
             J = J.reshape(N, -1)
             A, B = self._rc(J)
-            blk = A @ B.T
-            K = blk if K is None else K + blk
+            blk = (A @ B.T).to(torch.float64)
+            K = blk if K is None else K.add_(blk)
         return K
 
     def _lgram(self, f, Li, fj, Lj):
@@ -481,7 +490,7 @@ class _Grammer:
         for i in range(0, nr, step):
             LL = self._lgram(f, Lr[i : i + step], h, Lc)
             RR = Rr[i : i + step].reshape(-1, Rr.shape[-1]) @ Rc.reshape(-1, Rc.shape[-1]).T
-            out.append((LL * RR).reshape(-1, T, nc, S).sum((1, 3)))
+            out.append((LL * RR).reshape(-1, T, nc, S).sum((1, 3), dtype=torch.float64))
         return torch.cat(out)
 
     def gram(self, uses, shape):
@@ -494,6 +503,8 @@ class _Grammer:
                 else:
                     J = J + self._materialise(u, shape)
             return self.direct(J)
+        if self.dtype is not None:
+            uses = [_cast(u, self.dtype) for u in uses]
         N = uses[0].R.shape[0]
         nr = N if self.sym else len(self.ri)
         nc = N if self.sym else len(self.ci)
@@ -525,7 +536,8 @@ class _Grammer:
         return J.reshape(N, -1)
 
 
-def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
+def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None,
+                   gram_dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
                    max_block_bytes: int = 2**28, info: dict | None = None) -> np.ndarray:
     """Empirical NTK of a deep model from one batched forward and backward, layer by layer, no Jacobian.
 
@@ -547,8 +559,12 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     The backward asks for no weight gradient: only the output gradients the layers need.
 
     ``chunk_bytes`` bounds the working set of one layer's products (per-sample gradients a slab of
-    rows at a time, token pairs a slab of samples at a time). ``dtype`` (e.g. ``torch.float32``) runs the model and the layer products in that precision on a copy
-    of the model; the kernel is accumulated in float64. Vector outputs (c > 1) are handled by running the
+    rows at a time, token pairs a slab of samples at a time). Precision: ``dtype`` (e.g.
+    ``torch.float32``) runs the model, its backward and the layer products in that precision on a
+    copy of the model; ``gram_dtype`` keeps the model's forward and backward and runs only the layer
+    products (the per-sample gradients and their Gram, the token-pair products) in that precision.
+    Either way the kernel is summed in float64: over slabs, token pairs, layers and parameters, and
+    the few-flop blocks (biases, LayerNorm weights, per-sample copies) are products in float64. Vector outputs (c > 1) are handled by running the
     batch c times, copy a read through output a. Returns float64 (n, n2) or (n, n2, c, c) like
     :func:`empirical_ntk`. A dict passed as ``info`` receives the parameter names taken by each path
     (``"structured"``, ``"jacobian"``); with ``info["per_parameter"] = True`` also the Gram block of
@@ -557,8 +573,9 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     X, X2 = _inputs(model, X, X2)
     if dtype is not None and dtype != next(model.parameters()).dtype:
         model = copy.deepcopy(model).to(dtype)
+        same = X2 is X  # a symmetric kernel stays one (one batch of n, not 2n samples)
         X = X.to(dtype) if X.is_floating_point() else X
-        X2 = X2.to(dtype) if X2.is_floating_point() else X2
+        X2 = X if same else X2.to(dtype) if X2.is_floating_point() else X2
     symmetric = X2 is X
     Z = X if symmetric else torch.cat([X, X2])
     N, n, n2 = Z.shape[0], X.shape[0], X2.shape[0]
@@ -577,10 +594,10 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
             ri = torch.cat([torch.arange(n) + a * N for a in range(c)])
             ci = torch.cat([torch.arange(n, N) + a * N for a in range(c)])
         blocks = {} if (info is not None and info.get("per_parameter")) else None
-        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), True, blocks)
+        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), True, blocks)
         if rest is None:  # the per-sample copies were not broadcast over the batch: no copies
             blocks = None if blocks is None else {}
-            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), False, blocks)
+            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), False, blocks)
         if blocks is not None:
             shape = (c, N, c, N) if symmetric else (c, n, c, n2)
             info["per_parameter"] = {k: _to_numpy(v, shape, c, symmetric) for k, v in blocks.items()}
