@@ -6,7 +6,7 @@ For a seeded two-layer net ``glu_lib.models.two_layer(kind, d, width, seed=0)`` 
 CPU and one fixed set of standard-normal inputs ``X`` (n × d, float64), the wall-clock time of
 
 1. ``structured``: :func:`glu_lib.ntk.two_layer_ntk`, a few matrix products, no Jacobian (for a
-   symmetric kernel only the blocks on and above the diagonal are multiplied);
+   symmetric kernel only strips of rows on and right of the diagonal are multiplied);
 2. ``generic``: :func:`glu_lib.ntk.generic_ntk`, chunked ``vmap(jacrev)`` per-sample Jacobians
    (memory bounded by its ``max_block_bytes``, default 256 MiB per Jacobian block);
 3. ``loop``: :func:`loop_ntk` below, one ``torch.autograd.grad`` per sample, the way the paper's

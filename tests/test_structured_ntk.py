@@ -204,8 +204,8 @@ def test_float32_kappa_agrees_with_float64(family):
     float32 (the Gram blocks alone, or the whole pass) is κ in float64 to 1e-4 relative, over all
     parameters and over the FFN parameters alone; the kernel is float64 and exactly symmetric either
     way. The error grows with κ, about as float32's unit roundoff times κ (all six kinds of the three
-    families: at most 4e-5, the GPT's κ up to 2·10⁵; small models with κ ≈ 2·10⁴ and little
-    cancellation elsewhere reach 2e-4); the test takes the pair with the largest errors."""
+    families: at most 4e-5, the GPT's κ up to 2·10⁵; a smaller ViT with κ ≈ 2·10⁴ in its FFN
+    kernel reaches 2e-4); the test takes the pair with the largest errors."""
     from glu_lib import text
     from glu_lib.config import preset
     from glu_lib.runs import GPT_RECIPES
