@@ -224,7 +224,7 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     return _finish(K)
 
 
-_SYM_BLOCK = 128  # rows per strip of a symmetric product (the strips right of the diagonal only)
+_SYM_BLOCK = 256  # rows per strip of a symmetric product (the strips right of the diagonal only)
 
 
 def _term(A, B, factor):
