@@ -100,20 +100,22 @@ def runs() -> list[tuple[str, dict, list[dict]]]:
 
 
 def table() -> str:
-    """The Markdown table of every stored run, with a provenance line per run."""
+    """The Markdown table of every stored run (runs numbered R1, R2, … in name order), then a line of
+    provenance per run."""
     lines = ["| run | case | method | threads | time (s) | × faster than anchor | time / flop bound "
              "| peak RSS (MiB) |", "|---|---|---|---:|---:|---:|---:|---:|"]
     notes = []
-    for stem, prov, rows in runs():
+    for k, (stem, prov, rows) in enumerate(runs(), 1):
         for r in rows:
-            lines.append(f"| `{stem}` | {r['case']} | {r['method']} | {r['threads']} | {_fmt(r['seconds'])} "
+            lines.append(f"| R{k} | {r['case']} | {r['method']} | {r['threads']} | {_fmt(r['seconds'])} "
                          f"| {_fmt(r['vs_anchor'])} | {_fmt(r['over_bound'])} | {_fmt(r['peak_mib'], 0)} |")
         load = prov.get("load_average") or [prov.get("load_average_1min")]
-        notes.append(f"- `{stem}`: commit `{prov['git_sha'][:7]}`{' (dirty tree)' if prov.get('dirty') else ''}, "
+        group = prov.get("autogroup_nice")
+        notes.append(f"- R{k} `{stem}`: commit `{prov['git_sha'][:7]}`{' (dirty tree)' if prov.get('dirty') else ''}, "
                      f"{prov['date'][:16].replace('T', ' ')} UTC, {prov['cpu']} ({prov['cores']} cores), "
                      f"{prov['threads']} thread(s), BLAS {prov.get('blas', 'not recorded')}, load average "
-                     f"{' / '.join(f'{x:.1f}' for x in load if x is not None)} at the end of the run, "
-                     f"torch {prov['torch']}")
+                     f"{' / '.join(f'{x:.1f}' for x in load if x is not None)} (1, 5, 15 min) at the end"
+                     + (f", scheduling group at nice {group}" if group else "") + f", torch {prov['torch']}")
     return "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n"
 
 
