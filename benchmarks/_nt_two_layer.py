@@ -5,12 +5,14 @@ book's environment cannot hold them; see ``ntk_speed.py --nt-site``) and without
 ``weights.npz`` (W, P or nothing, V, X, activation) from the folder given, computes the kernel with
 each implementation asked for (1: Jacobian contraction, NT's default; 2: NTK-vector products;
 3: structured derivatives), jitted, float64, one warm-up call (compilation included) then
-``repeats`` timed calls, and writes ``nt_<impl>.npy`` and one JSON line of times to stdout.
+``repeats`` timed calls, and writes ``nt_<impl>.npy`` and one JSON line of times (and the
+interpreter's peak resident memory) to stdout.
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 import types
@@ -56,6 +58,7 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         out["times"][impl] = times
         np.save(folder / f"nt_{impl}.npy", K.reshape(X.shape[0], X.shape[0]))
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps(out))
 
 

@@ -10,6 +10,13 @@ bound: its own flop count (the forward, the input-gradient backward and, per wei
 the token-pair and per-sample-gradient formulas it chooses) at the float64 GEMM rate measured in the
 same process just before and after it.
 
+Precision modes of the structured path (methods ``gram32`` and ``float32``): ``structured_ntk`` with
+``gram_dtype=torch.float32`` (the layer products in float32, the model's forward and backward in
+float64) and with ``dtype=torch.float32`` (everything in float32); the kernel is summed in float64
+either way. Their flop bound takes each stage at the GEMM rate of its precision (both rates measured
+in their process before and after), and the output gives their speed-up over float64, the relative
+change of the kernel and of κ = λmax/λmin.
+
 The blocked path (``generic_ntk``: per-sample Jacobians in blocks of B samples, every pair of blocks)
 evaluates ``nb(nb+1)/2`` Jacobian blocks, ``nb = ⌈n/B⌉``. Where that is too long (``--blocked-n``),
 it is timed on the first m probes (m rounded down to whole blocks, at least one) with the same block
@@ -17,6 +24,7 @@ size and extrapolated to n by that count; the output says so. Agreement is then 
 m × m corner.
 
     python benchmarks/deep_ntk_speed.py --threads 1                    # widths 256, 1024, 2048
+    python benchmarks/deep_ntk_speed.py --dims 1024 --methods structured gram32 float32
     python benchmarks/deep_ntk_speed.py --dims 1024 --blocked-n 16     # blocked on 16, extrapolated
     python benchmarks/deep_ntk_speed.py --quick                        # tiny sizes, seconds
 """
@@ -35,8 +43,18 @@ from pathlib import Path
 
 from _timing import gemm_rate  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
-METHODS = ("structured", "blocked", "full")
-GOAL_SPEEDUP, GOAL_BOUND, GOAL_MEMORY_MB = 20.0, 2.0, 2048.0
+METHODS = ("structured", "gram32", "float32", "blocked", "full")
+# the structured path's precision modes: (structured_ntk keyword, its value's name)
+PRECISION = {"structured": None, "gram32": ("gram_dtype", "float32"), "float32": ("dtype", "float32")}
+GOAL_SPEEDUP, GOAL_BOUND, GOAL_MEMORY_MB = 20.0, 1.5, 2048.0
+
+
+def kappa_of(K) -> float:
+    """λmax / λmin of a symmetric kernel (float64 eigenvalues)."""
+    import numpy as np
+
+    w = np.linalg.eigvalsh(np.asarray(K, dtype=np.float64))
+    return float(w[-1] / w[0])
 
 
 def settings(dim: int, image: int, layout: str) -> dict:
@@ -103,7 +121,8 @@ def run_one(method: str, dim: int, n: int, args) -> dict:
     from glu_lib import deep
     from glu_lib.ntk import flat_jacobian, generic_ntk, structured_ntk
 
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     s = settings(dim, args.image, args.layout)
     model = deep.build("vit", "geglu", s, seed=0)
     X = deep.probe_inputs("vit", args.n, s, seed=0)
@@ -114,12 +133,15 @@ def run_one(method: str, dim: int, n: int, args) -> dict:
         n = min(args.n, max(B, n // B * B))
     X = X[:n]
     out = {"params": P, "n": n, "block": B}
-    if method == "structured":
+    if method in PRECISION:
         out["flops"] = structured_flops(model, X)
         out["gemm_before"] = gemm_rate()
+        out["gemm32_before"] = gemm_rate(torch.float32)
+        kw = {PRECISION[method][0]: getattr(torch, PRECISION[method][1])} if PRECISION[method] else {}
+        structured_ntk(model, X[:2], **kw)  # warm-up (first calls into the thread pools)
     t = time.perf_counter()
-    if method == "structured":
-        K = structured_ntk(model, X)
+    if method in PRECISION:
+        K = structured_ntk(model, X, **kw)
     elif method == "blocked":
         K = generic_ntk(model, X)
     else:
@@ -128,8 +150,9 @@ def run_one(method: str, dim: int, n: int, args) -> dict:
         K = (J @ J.T).numpy()
     out["seconds"] = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if method == "structured":
+    if method in PRECISION:
         out["gemm_after"] = gemm_rate()
+        out["gemm32_after"] = gemm_rate(torch.float32)
     np.save(args.tmp / f"{method}_{dim}.npy", K)
     out.update(peak_mb=peak / 1024, added_mb=(peak - base) / 1024)
     return out
@@ -141,7 +164,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--image", type=int, default=32)
     ap.add_argument("--layout", choices=["official", "prenorm"], default="official")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--full-max-dim", type=int, default=256, help="largest width for the full vmap(jacrev)")
     ap.add_argument("--blocked-n", type=int, nargs="*", default=[],
                     help="probes for the blocked path, one per width (0: all n); extrapolated to n")
@@ -163,8 +186,15 @@ def main() -> None:
 
     T = (args.image // 4) ** 2 + 1
     sub = dict(zip(args.dims, args.blocked_n))
+    import os
+
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    load_start = list(os.getloadavg())
     head = (f"ViT ({args.layout} layout, GEGLU, depth 4, heads 4 × 64, MLP 256), n = {args.n}, {T} tokens, "
-            f"float64, {args.threads} thread(s)")
+            f"model in float64, {torch.get_num_threads()} thread(s)")
     print(head)
     record = {"setting": head, "widths": {}}
     goals = []
@@ -176,7 +206,7 @@ def main() -> None:
                     continue
                 n = sub.get(dim) or args.n if m == "blocked" else args.n
                 cmd = [sys.executable, __file__, "--one", m, str(dim), str(n), "--n", str(args.n), "--image",
-                       str(args.image), "--threads", str(args.threads), "--layout", args.layout, "--tmp", tmp]
+                       str(args.image), "--threads", str(args.threads or 0), "--layout", args.layout, "--tmp", tmp]
                 out = subprocess.run(cmd, capture_output=True, text=True)
                 if out.returncode:
                     sys.exit(f"{m} at width {dim} failed:\n{out.stderr[-3000:]}")
@@ -185,17 +215,32 @@ def main() -> None:
                 continue
             K = np.load(Path(tmp) / f"structured_{dim}.npy")
             st = res["structured"]
-            rate = 0.5 * (st["gemm_before"] + st["gemm_after"])
-            st["gemm_rate"] = rate
-            st["bound_seconds"] = st["flops"]["total"] / rate
-            st["over_bound"] = st["seconds"] / st["bound_seconds"]
+            kappa = kappa_of(K)
+            for m in PRECISION:
+                if m not in res:
+                    continue
+                r = res[m]
+                r["gemm_rate"] = rate = 0.5 * (r["gemm_before"] + r["gemm_after"])
+                r["gemm32_rate"] = rate32 = 0.5 * (r["gemm32_before"] + r["gemm32_after"])
+                f = r["flops"]  # the products of each stage at the GEMM rate of its precision
+                model_rate = rate32 if m == "float32" else rate
+                gram_rate = rate if m == "structured" else rate32
+                r["bound_seconds"] = (f["forward"] + f["backward"]) / model_rate + f["grams"] / gram_rate
+                r["over_bound"] = r["seconds"] / r["bound_seconds"]
             for m, r in res.items():
                 Km = np.load(Path(tmp) / f"{m}_{dim}.npy")
                 Kr = K[: Km.shape[0], : Km.shape[0]]
                 r["rel_diff"] = float(np.abs(Km - Kr).max() / np.abs(Kr).max())
-                if m == "structured":
-                    extra = (f"  flops {st['flops']['total'] / 1e9:.0f} G at {rate / 1e9:.1f} GFLOP/s: "
-                             f"bound {st['bound_seconds']:.2f} s, time/bound {st['over_bound']:.2f}")
+                if m in PRECISION:
+                    r["kappa"] = kappa_of(Km)
+                    r["kappa_rel_diff"] = abs(r["kappa"] / kappa - 1)
+                    extra = (f"  flops {r['flops']['total'] / 1e9:.0f} G at {r['gemm_rate'] / 1e9:.1f} (float64) / "
+                             f"{r['gemm32_rate'] / 1e9:.1f} (float32) GFLOP/s: bound {r['bound_seconds']:.2f} s, "
+                             f"time/bound {r['over_bound']:.2f}; κ {r['kappa']:.4g}")
+                    if m != "structured":
+                        r["speedup_vs_float64"] = st["seconds"] / r["seconds"]
+                        extra += (f" (rel. diff {r['kappa_rel_diff']:.1e}); "
+                                  f"{r['speedup_vs_float64']:.2f}× faster than float64")
                     label = f"{r['seconds']:8.2f} s"
                 else:
                     if r["n"] < args.n:  # extrapolate by the number of Jacobian blocks evaluated
@@ -209,7 +254,11 @@ def main() -> None:
                 print(f"dim {dim:5d} ({r['params'] / 1e6:.2f}M params) {m:10s} {label}  peak RSS "
                       f"{r['peak_mb']:6.0f} MB (+{r['added_mb']:5.0f})  rel. diff {r['rel_diff']:.1e}{extra}")
             record["widths"][dim] = res
-            goals.append(f"dim {dim}: time / flop bound {st['over_bound']:.2f} (goal ≤ {GOAL_BOUND:.0f}); peak RSS "
+            for m in ("gram32", "float32"):
+                if m in res:
+                    goals.append(f"dim {dim}: {m}: {res[m]['speedup_vs_float64']:.2f}× the float64 speed, time / flop "
+                                 f"bound {res[m]['over_bound']:.2f}, κ within {res[m]['kappa_rel_diff']:.1e} of float64")
+            goals.append(f"dim {dim}: time / flop bound {st['over_bound']:.2f} (goal ≤ {GOAL_BOUND:.1f}); peak RSS "
                          f"{st['peak_mb']:.0f} MB, added {st['added_mb']:.0f} MB (goal ≤ {GOAL_MEMORY_MB:.0f} MB at 2048)")
             if "blocked" in res:
                 goals.append(f"dim {dim}: structured vs blocked {res['blocked']['speedup']:.1f}× "
@@ -218,6 +267,7 @@ def main() -> None:
     for line in goals:
         print(line)
     record["goals"] = goals
+    record["load_average_start"] = load_start
     if args.json:
         write_record(args.json, record, args.threads)
 

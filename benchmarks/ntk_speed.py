@@ -6,7 +6,7 @@ For a seeded two-layer net ``glu_lib.models.two_layer(kind, d, width, seed=0)`` 
 CPU and one fixed set of standard-normal inputs ``X`` (n × d, float64), the wall-clock time of
 
 1. ``structured``: :func:`glu_lib.ntk.two_layer_ntk`, a few matrix products, no Jacobian (for a
-   symmetric kernel only the blocks on and above the diagonal are multiplied);
+   symmetric kernel only strips of rows on and right of the diagonal are multiplied);
 2. ``generic``: :func:`glu_lib.ntk.generic_ntk`, chunked ``vmap(jacrev)`` per-sample Jacobians
    (memory bounded by its ``max_block_bytes``, default 256 MiB per Jacobian block);
 3. ``loop``: :func:`loop_ntk` below, one ``torch.autograd.grad`` per sample, the way the paper's
@@ -39,7 +39,8 @@ Every method is called once as a warm-up (its result is the one checked for accu
 ``--repeats`` times with ``time.perf_counter`` in this same process; the table shows the best and
 the median time, the ratio ``time(method) / time(structured)`` (on the best times), and the largest
 relative disagreement with the structured kernel, ``max|K − K_structured| / max|K_structured|``.
-The torch thread count is torch's default unless ``--threads`` is given, and is printed. Peak resident memory
+The torch thread count is torch's default unless ``--threads`` is given, and is printed (XLA keeps
+its own default then: both libraries at their defaults). Peak resident memory
 (``resource.getrusage``) is printed at the end.
 
 How to run
@@ -106,7 +107,7 @@ def neural_tangents(model, X: torch.Tensor, site: str, impls, repeats: int):
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
             versions = f"jax {r['jax']}, neural-tangents {r['neural_tangents']}"
-            res[impl] = (r["times"][str(impl)], np.load(Path(tmp) / f"nt_{impl}.npy"))
+            res[impl] = (r["times"][str(impl)], np.load(Path(tmp) / f"nt_{impl}.npy"), r.get("peak_rss_mib", float("nan")))
     return res, versions
 
 
@@ -183,6 +184,7 @@ def main(argv=None) -> int:
             os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
     t_start = time.perf_counter()
+    load_start = list(os.getloadavg())
     header = (f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
               f"{platform.processor() or platform.machine()}, float64, CPU; "
               f"n={args.n}, d={args.d}, nominal width={args.width}, loop-n={args.loop_n}, "
@@ -202,7 +204,7 @@ def main(argv=None) -> int:
         K_s, t_s = bench(lambda: two_layer_ntk(model, X), args.repeats)
         rate = 0.5 * (rate + gemm_rate())
         rss_s = peak_rss_mib()
-        rec["structured_s"] = t_s
+        rec["structured_s"], rec["structured_peak_rss_mib"] = t_s, rss_s
         rows = [("structured", t_s, 0.0, rss_s)]
         checks = []
 
@@ -212,7 +214,7 @@ def main(argv=None) -> int:
             del K_g
             rows.append(("generic", t_g, err_g, peak_rss_mib()))
             checks.append(("generic", err_g, args.n))
-            rec["generic_s"], rec["generic_err"] = t_g, err_g
+            rec["generic_s"], rec["generic_err"], rec["generic_peak_rss_mib"] = t_g, err_g, peak_rss_mib()
 
         if "C" in args.parts:  # structured vs neural-tangents at n, side by side
             if not args.nt_site:
@@ -231,12 +233,12 @@ def main(argv=None) -> int:
                         rec[f"nt{impl}_failed"] = got
                         goals.append(f"{kind}: {NT_IMPLS[impl]}: failed ({got})")
                         continue
-                    t_nt, K_nt = got
+                    t_nt, K_nt, rss_nt = got
                     err = rel_err(K_nt, K_s)
-                    rows.append((f"NT impl {impl}", t_nt, err, float("nan")))
+                    rows.append((f"NT impl {impl}", t_nt, err, rss_nt))
                     checks.append((f"NT impl {impl}", err, args.n))
-                    rec[f"nt{impl}_s"], rec[f"nt{impl}_err"] = t_nt, err
-        print_table(f"[A/C] n={args.n} (NT rows: peak RSS is the child's, not shown)", rows)
+                    rec[f"nt{impl}_s"], rec[f"nt{impl}_err"], rec[f"nt{impl}_peak_rss_mib"] = t_nt, err, rss_nt
+        print_table(f"[A/C] n={args.n} (NT rows: the peak RSS of their own interpreter)", rows)
         flops = structured_flops(model, args.n)
         rec.update(structured_flops=flops, gemm_rate=rate, over_bound=min(t_s) / (flops / rate))
         print(f"  structured: {flops / 1e9:.1f} GFLOP at {rate / 1e9:.1f} GFLOP/s (GEMM, measured around it): "
@@ -270,6 +272,7 @@ def main(argv=None) -> int:
         print(line)
     record["goals"] = goals
     record["peak_rss_mib"] = peak_rss_mib()
+    record["load_average_start"] = load_start
     print(f"\npeak RSS: {peak_rss_mib():.0f} MiB; wall time: {time.perf_counter() - t_start:.1f} s")
     if args.json:
         write_record(args.json, record, args.threads)

@@ -114,9 +114,41 @@ def _act_and_grad(activation: str, A: torch.Tensor):
     return Y.detach(), D
 
 
+def _sigmoid_pair(a):
+    s = torch.sigmoid(a)
+    return s, s * (1.0 - s)
+
+
+def _silu_pair(a):
+    s = torch.sigmoid(a)
+    return a * s, s * (1.0 + a * (1.0 - s))
+
+
+def _gelu_pair(a):
+    cdf = torch.special.ndtr(a)
+    return a * cdf, cdf.add_(torch.exp(-0.5 * a * a).mul_(a).mul_(1.0 / math.sqrt(2.0 * math.pi)))
+
+
+#: φ and φ' in closed form for the activations of :data:`glu_lib.models.ACTIVATIONS` (the formulas of
+#: their autograd backward; a test checks each against autograd): no graph, fewer passes over memory.
+_PAIRS = {
+    "relu": lambda a: (torch.relu(a), (a > 0).to(a.dtype)),
+    "identity": lambda a: (a.clone(), torch.ones_like(a)),  # a copy: callers overwrite a
+    "sigmoid": _sigmoid_pair,
+    "silu": _silu_pair,
+    "gelu": _gelu_pair,
+}
+
+
+def _phi_dphi(activation: str, A: torch.Tensor):
+    """``φ(A)`` and ``φ'(A)``: in closed form for the known activations, by autograd otherwise."""
+    pair = _PAIRS.get(activation)
+    return _act_and_grad(activation, A) if pair is None else pair(A)
+
+
 def _features(model: TwoLayer, X: torch.Tensor):
     """Hidden features H and the (U, bias) pairs whose products give the W- and P-gradients."""
-    phi, dphi = _act_and_grad(model.activation, model.W(X))
+    phi, dphi = _phi_dphi(model.activation, model.W(X))
     if not model.gated:
         return phi, [(dphi, _trained(model.W))]
     gate = model.P(X)
@@ -126,6 +158,30 @@ def _features(model: TwoLayer, X: torch.Tensor):
 def _trained(layer: nn.Linear) -> tuple[bool, bool]:
     """Whether the weight and the bias of ``layer`` take part in the NTK (exist and require a gradient)."""
     return layer.weight.requires_grad, layer.bias is not None and layer.bias.requires_grad
+
+
+def _scalar_features(model: TwoLayer, X: torch.Tensor):
+    """For a scalar output ``v``: the hidden features ``H`` and the first-layer factors scaled by ``v``,
+    as ``[(A, has_bias)]`` with the factors of layers that agree on the bias side by side in one
+    matrix. A gated net computes ``[Wx | Px]`` by one product and writes ``[(Px)⊙φ'(Wx)⊙v | φ(Wx)⊙v]``
+    over it, so the large element-wise steps are a few passes over memory, each on all threads."""
+    v = model.V.weight[0]
+    if not model.gated:
+        phi, dphi = _phi_dphi(model.activation, model.W(X))
+        return phi, [(dphi.mul_(v), model.W.bias is not None)]
+    m, W, P = model.width, model.W, model.P
+    Z = X @ torch.cat([W.weight, P.weight]).T  # (n, 2m): [Wx | Px]
+    a, g = Z[:, :m], Z[:, m:]
+    for half, layer in ((a, W), (g, P)):
+        if layer.bias is not None:
+            half.add_(layer.bias)
+    phi, dphi = _phi_dphi(model.activation, a)
+    H = g * phi
+    torch.mul(g, dphi, out=a).mul_(v)  # a is read no more: W-factor (Px)⊙φ'(Wx)⊙v in its place
+    torch.mul(phi, v, out=g)  # g is read no more: P-factor φ(Wx)⊙v in its place
+    if (W.bias is None) == (P.bias is None):
+        return H, [(Z, W.bias is not None)]
+    return H, [(a, W.bias is not None), (g, P.bias is not None)]
 
 
 @torch.no_grad()
@@ -147,40 +203,34 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
         raise ValueError(f"expected inputs of shape (n, {model.d_in}), got {tuple(X.shape)}")
     if not any(p.requires_grad for p in model.parameters()):
         raise ValueError("the model has no trainable parameters (all are frozen), so its NTK is zero")
+    G = X @ X2.T
+    c = model.V.weight.shape[0]
+    if c == 1 and all(p.requires_grad for p in model.parameters()):
+        # scalar output, every parameter trains: plain 2-D products, no (n, n2, c, c) buffer;
+        # K = Σ (A·A2ᵀ) ⊙ F + H·H2ᵀ over the first-layer factors A with F = XX2ᵀ (+1 with a bias)
+        H, parts = _scalar_features(model, X)
+        H2, parts2 = (H, parts) if X2 is X else _scalar_features(model, X2)
+        terms = [(A, A2, G + 1.0 if b else G) for (A, b), (A2, _) in zip(parts, parts2)] + [(H, H2, None)]
+        if X2 is X:
+            K = _sym_gram([(A, F) for A, _, F in terms])
+        else:
+            K = _term(*terms[0])
+            for t in terms[1:]:
+                K += _term(*t)
+        if model.V.bias is not None:
+            K += 1.0
+        return K.detach().to("cpu", torch.float64).numpy()
+    # some parameters frozen, or several outputs: frozen parameters are not part of the kernel
+    # (as in every path)
     H, parts = _features(model, X)
     H2, parts2 = (H, parts) if X2 is X else _features(model, X2)
-    G = X @ X2.T
     V = model.V.weight  # (c, m)
-    c = V.shape[0]
-    v_weight, v_bias = _trained(model.V)  # frozen parameters are not part of the kernel (as in every path)
+    v_weight, v_bias = _trained(model.V)
 
     def factor(flags):  # the first-layer factor xᵀx' (weight) + 1 (bias), for the parts that train
         w, b = flags
         return G + 1.0 if (w and b) else G if w else torch.ones_like(G)
 
-    if c == 1:  # scalar output: plain 2-D products, no (n, n2, c, c) buffer
-        # K = Σ (left·rightᵀ) ⊙ factor over terms (left, right, factor or None); the first-layer
-        # parts that share a factor are one product of their concatenation
-        terms = []
-        for flags in ((True, False), (True, True), (False, True)):
-            sel = [(U * V[0], U2 * V[0]) for (U, f), (U2, _) in zip(parts, parts2) if f == flags]
-            if sel:
-                A = torch.cat([a for a, _ in sel], 1)
-                B = A if X2 is X else torch.cat([b for _, b in sel], 1)
-                terms.append((A, B, factor(flags)))
-        if v_weight:
-            terms.append((H, H2, None))
-        if not terms:
-            K = torch.zeros(X.shape[0], X2.shape[0], dtype=X.dtype, device=X.device)
-        elif X2 is X:
-            K = _sym_gram(terms)
-        else:
-            K = _term(*terms[0])
-            for t in terms[1:]:
-                K += _term(*t)
-        if v_bias:
-            K += 1.0
-        return K.detach().to("cpu", torch.float64).numpy()
     base = (H @ H2.T if v_weight else torch.zeros_like(G)) + (1.0 if v_bias else 0.0)
     K = torch.zeros(X.shape[0], X2.shape[0], c, c, dtype=X.dtype, device=X.device)
     for (U, flags), (U2, _) in zip(parts, parts2):
@@ -195,9 +245,7 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     return _finish(K)
 
 
-_SYM_BLOCK = 256  # rows per block of a symmetric product (the upper blocks only are computed)
-_USE_SYRK = True  # CPU float32/float64: the BLAS symmetric rank-k update (half the flops of A·Aᵀ)
-_SYRK_MIN_ROWS = 256  # below this, one plain product (no thread-pool calls)
+_SYM_BLOCK = 256  # rows per strip of a symmetric product (the strips right of the diagonal only)
 
 
 def _term(A, B, factor):
@@ -205,48 +253,32 @@ def _term(A, B, factor):
     return P if factor is None else P.mul_(factor)
 
 
-def _syrk_upper(A: torch.Tensor) -> torch.Tensor:
-    """The upper triangle of ``A·Aᵀ`` (the strict lower one zero) by BLAS ``?syrk``, on torch's threads."""
-    from scipy.linalg import get_blas_funcs
-    from threadpoolctl import threadpool_limits
-
-    a = A.detach().contiguous().numpy().T  # (k, n), Fortran-ordered: no copy
-    syrk = get_blas_funcs("syrk", (a,))
-    with threadpool_limits(limits=torch.get_num_threads(), user_api="blas"):
-        C = syrk(1.0, a, trans=1, lower=0)  # aᵀ·a = A·Aᵀ
-    return torch.from_numpy(C).triu_()
-
-
 def _sym_gram(terms) -> torch.Tensor:
-    """``Σ (A·Aᵀ) ⊙ F`` for symmetric factors ``F``, with about half the flops of full products: by
-    BLAS ``syrk`` on the CPU, else only the blocks on and above the diagonal, mirrored. The result is
-    exactly symmetric."""
+    """``Σ (A·Aᵀ) ⊙ F`` over ``terms`` of ``(A, F)``, with ``F`` symmetric or ``None`` (no factor).
+
+    Only the strips of ``_SYM_BLOCK`` rows on and right of the diagonal are multiplied (a fraction
+    ``(1 + b/n)/2`` of the flops of full products), each by the library's matrix product on all of
+    torch's threads, the factor applied to the strip and a term without factor added into the strip by
+    the product itself (``addmm``); the upper triangle is then mirrored, so the result is exactly
+    symmetric.
+    """
     A0 = terms[0][0]
-    n = A0.shape[0]
-    if (_USE_SYRK and n >= _SYRK_MIN_ROWS and A0.device.type == "cpu"
-            and A0.dtype in (torch.float32, torch.float64)):
-        U = None
-        for A, _, f in terms:
-            P = _syrk_upper(A)
-            if f is not None:
-                P.mul_(f)
-            U = P if U is None else U.add_(P)
-        return U + U.triu(1).T
+    n, b = A0.shape[0], _SYM_BLOCK
+    order = [t for t in terms if t[1] is not None] + [t for t in terms if t[1] is None]
     K = torch.empty(n, n, dtype=A0.dtype, device=A0.device)
-    for i in range(0, n, _SYM_BLOCK):
-        for j in range(i, n, _SYM_BLOCK):
-            blk = None
-            for A, _, f in terms:
-                P = A[i : i + _SYM_BLOCK] @ A[j : j + _SYM_BLOCK].T
-                if f is not None:
-                    P.mul_(f[i : i + _SYM_BLOCK, j : j + _SYM_BLOCK])
-                blk = P if blk is None else blk.add_(P)
-            if j == i:  # diagonal blocks: the upper triangle mirrored, so K is exactly symmetric
-                blk = blk.triu() + blk.triu(1).T
-            K[i : i + _SYM_BLOCK, j : j + _SYM_BLOCK] = blk
-            if j != i:
-                K[j : j + _SYM_BLOCK, i : i + _SYM_BLOCK] = blk.T
-    return K
+    for i in range(0, n, b):
+        S = None
+        for A, F in order:
+            if S is not None and F is None:
+                S.addmm_(A[i : i + b], A[i:].T)
+                continue
+            P = A[i : i + b] @ A[i:].T
+            if F is not None:
+                P.mul_(F[i : i + b, i:])
+            S = P if S is None else S.add_(P)
+        K[i : i + b, i:] = S
+    K.triu_()
+    return K.add_(K.triu(1).T)
 
 
 def flat_jacobian(model: nn.Module, params: dict, X: torch.Tensor) -> torch.Tensor:
@@ -386,6 +418,13 @@ class _Direct:
         self.J = J
 
 
+def _cast(u, dtype: torch.dtype):
+    """A factored use with its floating factors in ``dtype`` (token indices unchanged)."""
+    if isinstance(u, _Dense):
+        return _Dense(u.L.to(dtype), u.R.to(dtype))
+    return _OneHot(u.idx, u.R.to(dtype), u.V)
+
+
 def _prune_tokens(L, R):
     """Drop token positions whose factor is zero for every sample (e.g. logits that are not read out)."""
     if L.shape[1] > 1:
@@ -447,15 +486,17 @@ def _supported(mod: nn.Module, x, N: int) -> bool:
 class _Grammer:
     """Gram blocks ``Σ_p g_i(p)·g_j(p)`` for rows ``ri`` and columns ``ci`` of the virtual samples."""
 
-    def __init__(self, ri, ci, chunk_bytes: int):
+    def __init__(self, ri, ci, chunk_bytes: int, dtype: torch.dtype | None = None):
         self.ri, self.ci, self.chunk = ri, ci, chunk_bytes
         self.sym = ri is None
+        self.dtype = dtype  # the products of the factors in this dtype (None: theirs); sums in float64
 
     def _rc(self, A):
         return (A, A) if self.sym else (A[self.ri], A[self.ci])
 
     def direct(self, J):
-        A, B = self._rc(J.reshape(J.shape[0], -1))
+        # few flops (n²·p for a bias, a LayerNorm, a position table): in float64 whatever the model's dtype
+        A, B = self._rc(J.reshape(J.shape[0], -1).to(torch.float64))
         return A @ B.T
 
     def materialised(self, uses, a: int, b: int):
@@ -470,8 +511,8 @@ class _Grammer:
                 J.baddbmm_(u.L[:, :, r : r + s].transpose(1, 2), u.R)
             J = J.reshape(N, -1)
             A, B = self._rc(J)
-            blk = A @ B.T
-            K = blk if K is None else K + blk
+            blk = (A @ B.T).to(torch.float64)
+            K = blk if K is None else K.add_(blk)
         return K
 
     def _lgram(self, f, Li, fj, Lj):
@@ -499,7 +540,7 @@ class _Grammer:
         for i in range(0, nr, step):
             LL = self._lgram(f, Lr[i : i + step], h, Lc)
             RR = Rr[i : i + step].reshape(-1, Rr.shape[-1]) @ Rc.reshape(-1, Rc.shape[-1]).T
-            out.append((LL * RR).reshape(-1, T, nc, S).sum((1, 3)))
+            out.append((LL * RR).reshape(-1, T, nc, S).sum((1, 3), dtype=torch.float64))
         return torch.cat(out)
 
     def gram(self, uses, shape):
@@ -512,6 +553,8 @@ class _Grammer:
                 else:
                     J = J + self._materialise(u, shape)
             return self.direct(J)
+        if self.dtype is not None:
+            uses = [_cast(u, self.dtype) for u in uses]
         N = uses[0].R.shape[0]
         nr = N if self.sym else len(self.ri)
         nc = N if self.sym else len(self.ci)
@@ -543,7 +586,8 @@ class _Grammer:
         return J.reshape(N, -1)
 
 
-def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
+def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None,
+                   gram_dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
                    max_block_bytes: int = 2**28, info: dict | None = None) -> np.ndarray:
     """Empirical NTK of a deep model from one batched forward and backward, layer by layer, no Jacobian.
 
@@ -565,8 +609,12 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     The backward asks for no weight gradient: only the output gradients the layers need.
 
     ``chunk_bytes`` bounds the working set of one layer's products (per-sample gradients a slab of
-    rows at a time, token pairs a slab of samples at a time). ``dtype`` (e.g. ``torch.float32``) runs the model and the layer products in that precision on a copy
-    of the model; the kernel is accumulated in float64. Vector outputs (c > 1) are handled by running the
+    rows at a time, token pairs a slab of samples at a time). Precision: ``dtype`` (e.g.
+    ``torch.float32``) runs the model, its backward and the layer products in that precision on a
+    copy of the model; ``gram_dtype`` keeps the model's forward and backward and runs only the layer
+    products (the per-sample gradients and their Gram, the token-pair products) in that precision.
+    Either way the kernel is summed in float64: over slabs, token pairs, layers and parameters, and
+    the few-flop blocks (biases, LayerNorm weights, per-sample copies) are products in float64. Vector outputs (c > 1) are handled by running the
     batch c times, copy a read through output a. Returns float64 (n, n2) or (n, n2, c, c) like
     :func:`empirical_ntk`. A dict passed as ``info`` receives the parameter names taken by each path
     (``"structured"``, ``"jacobian"``); with ``info["per_parameter"] = True`` also the Gram block of
@@ -575,8 +623,9 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     X, X2 = _inputs(model, X, X2)
     if dtype is not None and dtype != next(model.parameters()).dtype:
         model = copy.deepcopy(model).to(dtype)
+        same = X2 is X  # a symmetric kernel stays one (one batch of n, not 2n samples)
         X = X.to(dtype) if X.is_floating_point() else X
-        X2 = X2.to(dtype) if X2.is_floating_point() else X2
+        X2 = X if same else X2.to(dtype) if X2.is_floating_point() else X2
     symmetric = X2 is X
     Z = X if symmetric else torch.cat([X, X2])
     N, n, n2 = Z.shape[0], X.shape[0], X2.shape[0]
@@ -595,10 +644,10 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
             ri = torch.cat([torch.arange(n) + a * N for a in range(c)])
             ci = torch.cat([torch.arange(n, N) + a * N for a in range(c)])
         blocks = {} if (info is not None and info.get("per_parameter")) else None
-        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), True, blocks)
+        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), True, blocks)
         if rest is None:  # the per-sample copies were not broadcast over the batch: no copies
             blocks = None if blocks is None else {}
-            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes), False, blocks)
+            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), False, blocks)
         if blocks is not None:
             shape = (c, N, c, N) if symmetric else (c, n, c, n2)
             info["per_parameter"] = {k: _to_numpy(v, shape, c, symmetric) for k, v in blocks.items()}

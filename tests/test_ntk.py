@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from glu_lib.kinds import KINDS
-from glu_lib.models import two_layer
+from glu_lib.models import ACTIVATIONS, two_layer
 from glu_lib.ntk import empirical_ntk, generic_ntk, two_layer_ntk
 
 
@@ -69,23 +69,35 @@ def test_ntk_errors(rng):
         generic_ntk(nn.Identity(), rng.standard_normal((2, 3)))
 
 
-@pytest.mark.parametrize("kind", ["relu", "reglu"])
-@pytest.mark.parametrize("bias", [False, True])
-@pytest.mark.parametrize("syrk", [False, True])
-def test_two_layer_symmetric_products(rng, monkeypatch, kind, bias, syrk):
-    """The symmetric products (BLAS syrk, or upper blocks mirrored) equal the Jacobian Gram."""
+@pytest.mark.parametrize("kind", ["relu", "reglu", "bilinear"])
+@pytest.mark.parametrize("bias", ["none", "all", "W only"])
+def test_two_layer_symmetric_products(rng, monkeypatch, kind, bias):
+    """The symmetric products (strips right of the diagonal, mirrored) equal the Jacobian Gram; a
+    gated net whose two first layers disagree on the bias keeps their factors apart."""
     import glu_lib.ntk as ntk
 
-    monkeypatch.setattr(ntk, "_USE_SYRK", syrk)
-    monkeypatch.setattr(ntk, "_SYRK_MIN_ROWS", 1)
-    monkeypatch.setattr(ntk, "_SYM_BLOCK", 4)  # 11 rows: blocks of 4, 4 and 3
-    m = two_layer(kind, 5, 24, bias=bias, seed=3)
-    if bias:
-        with torch.no_grad():
-            for p in m.parameters():
-                if p.ndim == 1:
-                    p.normal_()
+    monkeypatch.setattr(ntk, "_SYM_BLOCK", 4)  # 11 rows: strips of 4, 4 and 3
+    m = two_layer(kind, 5, 24, bias=bias != "none", seed=3)
+    if bias == "W only" and m.P is not None:
+        m.P.bias = None
+    with torch.no_grad():
+        for p in m.parameters():
+            if p.ndim == 1:
+                p.normal_()
     X = rng.standard_normal((11, 5))
     K = two_layer_ntk(m, X)
     assert rel(K, generic_ntk(m, X)) < 1e-10
     np.testing.assert_array_equal(K, K.T)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_closed_form_derivatives_match_autograd(activation):
+    """The closed-form φ, φ' of the two-layer path are those of the model's activation, by autograd."""
+    import glu_lib.ntk as ntk
+
+    a = torch.linspace(-6, 6, 1001, dtype=torch.float64)
+    a = torch.cat([a, torch.zeros(1, dtype=torch.float64)])
+    phi, dphi = ntk._phi_dphi(activation, a.clone())
+    ref_phi, ref_dphi = ntk._act_and_grad(activation, a)
+    torch.testing.assert_close(phi, ref_phi, rtol=1e-14, atol=1e-15)
+    torch.testing.assert_close(dphi, ref_dphi, rtol=1e-14, atol=1e-15)

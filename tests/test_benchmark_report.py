@@ -1,0 +1,51 @@
+"""The benchmark table (benchmarks/README.md, benchmarks/results/table.md) is generated from the stored
+benchmark JSON files by benchmarks/report.py and kept up to date with them."""
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_report():
+    spec = importlib.util.spec_from_file_location("benchmark_report", ROOT / "benchmarks" / "report.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_stored_table_is_up_to_date():
+    assert load_report().main(["--check"]) == 0
+
+
+def test_table_follows_the_json(tmp_path, monkeypatch):
+    report = load_report()
+    bench = tmp_path / "benchmarks"
+    shutil.copytree(ROOT / "benchmarks" / "results", bench / "results")
+    shutil.copy(ROOT / "benchmarks" / "README.md", bench / "README.md")
+    for name, value in (("RESULTS", bench / "results"), ("README", bench / "README.md"),
+                        ("TABLE", bench / "results" / "table.md")):
+        monkeypatch.setattr(report, name, value)
+    assert report.main(["--check"]) == 0
+    path = next(p for p in sorted((bench / "results").glob("*.json")) if "kinds" in json.loads(p.read_text())["data"])
+    rec = json.loads(path.read_text())
+    kind = next(iter(rec["data"]["kinds"].values()))
+    kind["structured_s"] = [t * 2 for t in kind["structured_s"]]  # twice as slow: every ratio changes
+    path.write_text(json.dumps(rec))
+    assert report.main(["--check"]) == 1
+    assert report.main([]) == 0 and report.main(["--check"]) == 0
+    text = report.TABLE.read_text()
+    label = next(ln.split()[1] for ln in text.splitlines() if f"`{path.stem}`" in ln)  # "R<k>"
+    row = next(ln for ln in text.splitlines() if ln.startswith(f"| {label} |") and "structured" in ln)
+    t = min(kind["structured_s"])
+    assert f"| {t:.3g} |" in row
+
+
+def test_missing_markers_are_refused(tmp_path):
+    report = load_report()
+    with pytest.raises(ValueError, match="markers"):
+        report.render_readme("no table here\n", "| a |\n")
