@@ -224,7 +224,7 @@ if P.scale == "smoke":  # at the paper's MNIST setting ReLU ends lower: see belo
 # ## The paper's scale, run on a CPU
 #
 # The full preset is the paper's Gaussian setting (N=2000, batch 256, lr 0.005, 300 epochs), with
-# fewer seeds than the paper's to fit a CPU (the number stored is printed below), and the paper's
+# 2 seeds (printed below; the official code runs one, seed 0), and the paper's
 # MNIST setting (width 3136, lr $10^{-5}$, batch 256, 150 epochs) on all of MNIST-5k with **one
 # seed, in float32** (to fit a CPU). It ran with `SCALE = "full"` in the background, run by run (an
 # interrupted run resumes), and stored every loss curve with its provenance in
