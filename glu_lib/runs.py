@@ -84,7 +84,7 @@ def train_gpt(ffn: str, recipe: str = "smoke", *, data_dir=None, ckpt_dir=None, 
     return out | ({"model": model} if return_model else {})
 
 
-#: The paper's MNIST setting counted in SGD steps: 150 epochs of the 60,000-image training set at batch
+#: The paper's MNIST setting counted in SGD steps. 150 epochs of the 60,000-image training set at batch
 #: 256 (235 steps an epoch) are 35,250 steps; here on MNIST-5k (about 1,760 of its epochs).
 MNIST_STEPS = dict(n=5000, width=3136, lr=1e-5, batch_size=256, steps=150 * 235, dtype="float32",
                    eval_every=250, save_every=1000)

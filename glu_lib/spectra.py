@@ -401,7 +401,7 @@ def _inputs_digest(X: np.ndarray) -> str:
 
 
 def _read_cache(path) -> dict:
-    """The records of a :func:`spectral_grid` cache file made by this :data:`CACHE_VERSION`, as
+    """The records of a :func:`spectral_grid` cache file made by this ``CACHE_VERSION``, as
     ``{key: (λmin, λmax, inputs digest)}``; a torn last line (a killed run) is ignored."""
     import json
 
@@ -442,7 +442,7 @@ def spectral_grid(kinds, points, seeds, *, source: str = "expected", inputs: str
 
     ``cache``: a JSON-lines file; each computed ``(λmin, λmax)`` is appended to it as soon as it is
     known and read back instead of recomputed, so a long run that is interrupted resumes where it
-    stopped. A record is reused only when it carries this :data:`CACHE_VERSION` and the digest of the
+    stopped. A record is reused only when it carries this ``CACHE_VERSION`` and the digest of the
     very inputs it was computed on. ``progress``: a callable that receives one line of text per computed kernel.
     """
     if source not in ("expected", "empirical"):

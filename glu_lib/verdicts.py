@@ -31,7 +31,7 @@ STATUSES = ("holds", "holds in part", "does not hold", "not tested")
 #: Optional text fields: may be empty (the default), otherwise checked like the others.
 _OPTIONAL = ("headline",)
 
-#: What :attr:`Verdict.run` says by default: the full-scale column ran the paper's own setting.
+#: What ``Verdict.run`` says by default: the full-scale column ran the paper's own setting.
 PAPER_SCALE = "paper scale"
 
 
