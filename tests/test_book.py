@@ -196,6 +196,34 @@ def test_install_cell_runs_only_on_colab_and_is_pinned(stem):
     assert pinned in source, f"{stem}: the install cell must install {pinned!r}"
 
 
+@pytest.mark.parametrize("tag_exists", [True, False])
+@pytest.mark.parametrize("stem", PAIRED)
+def test_install_cell_falls_back_to_main_with_a_warning(stem, tag_exists, monkeypatch):
+    """On Colab, a release that is not tagged yet must not break the first cell: main, with a warning."""
+    import subprocess
+    import sys
+    import types
+    import warnings
+
+    calls = []
+
+    def run(cmd, check=False, **kwargs):
+        calls.append(cmd[-1])
+        code = 0 if (tag_exists or not cmd[-1].split("@")[-1].startswith("v")) else 1
+        if check and code:
+            raise subprocess.CalledProcessError(code, cmd)
+        return subprocess.CompletedProcess(cmd, code)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile(_install_cell(stem), f"{stem}-install", "exec"), {})
+    tags = [c.split("@")[-1] for c in calls]
+    assert tags == (["v" + _project()["version"]] if tag_exists else ["v" + _project()["version"], "main"])
+    assert bool(caught) != tag_exists, f"{stem}: a fallback to main must warn, and only then"
+
+
 CHAPTER_STEMS = [s for s in PAIRED if re.match(r"\d\d_", s)]
 
 
