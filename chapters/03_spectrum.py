@@ -423,8 +423,9 @@ plt.show()
 #   $\tilde K$ scales with $\|x_i\|^2\|x_j\|^2$, and the Gaussian norms
 #   $\|x\|^2 = d\pm\sqrt{2d}$ pull its smallest eigenvalue down.
 # - **$\kappa$.** The ratio $\kappa(K)/\kappa(\tilde K)$ is about 1 at the smallest $d$, $d=8$,
-#   where for some seeds the GLU kernel has the *larger* condition number (per-seed ratios
-#   printed below), and grows to a few hundred: below $d\approx\sqrt{2n}$ both kernels are nearly
+#   where for some seeds (smoke) and every seed (full) the GLU kernel has the *larger*
+#   condition number (per-seed ratios printed below and in the stored full run's table),
+#   and grows to a few hundred: below $d\approx\sqrt{2n}$ both kernels are nearly
 #   singular and the gate does not help; above it the gate wins by a factor that grows with $d$.
 # - **Finite nets.** The empirical NTKs of single networks follow the expected kernels; their
 #   noise lowers $\lambda_{\min}$, more for the GLU net, which has half as many units (the
@@ -470,8 +471,10 @@ S["fig2"] = {"dims": P.dims, "kappa_K": G["relu"]["kappa"].mean(1),
 #
 # The reconstructed theorem gives $\lambda_{\max}(K)=O(mn/d)$, $\kappa(K)=O(n/d)$ and
 # $\kappa(\tilde K)=O(n/d^2)$. The book's theory and the grid above give instead
-# $\lambda_{\max}(K)\approx mn/(2\pi)$, flat in $d$, $\kappa(K)\approx1.75\,n$, also flat in $d$,
-# and $\kappa(\tilde K)\approx0.73\,n/d$. Two things differ, and only one is a convention.
+# $\lambda_{\max}(K)\approx mn/(2\pi)$, flat in $d$; the book's theory alone gives, in its
+# limits, $\kappa(K)\approx1.75\,n$, also flat in $d$, and $\kappa(\tilde K)\approx0.73\,n/d$,
+# which the grid approaches only slowly (the table below prints $\kappa(K)/n$ falling with $d$
+# and $\kappa(\tilde K)\,d/n$ at a few). Two things differ, and only one is a convention.
 #
 # - **$\lambda_{\max}$ depends on the input normalisation.** The theorem's setting is
 #   $\|x\|^2\approx d$; if inputs are normalised to $\|x\|\approx1$ ($x\sim\mathcal N(0, I_d/d)$,
@@ -711,7 +714,8 @@ S["map"] = {"ns": P.map_ns, "dims": P.map_dims, "mean": lr.mean(2), "lo": lr.min
 # $\lambda_{\min}(K)$ at a dimension $d^*$ that grows with $n$ more slowly than $\sqrt n$: the
 # fitted exponent (printed) lies between 0.2 and 0.45 at both scales, and $d^*/\sqrt n$ falls as
 # $n$ grows (both asserted), so "$d^*\approx\sqrt n$" holds only as a rough size on these grids.
-# Below $d^*$ the gate lowers the bottom of the spectrum, often tenfold, and above it raises it. The paper's condition for the crossing
+# Below $d^*$ the gate lowers the bottom of the spectrum, up to tenfold, and above it raises
+# it. The paper's condition for the crossing
 # ("$d\ge5$, $n\ge300$") is therefore not enough on its own: at fixed $d$ a larger $n$ moves the
 # pair back below the boundary.
 #
@@ -874,6 +878,8 @@ def claim_values(s):
         "ratio_over_d": np.asarray(s["ratio_over_d_valid"]),
         "lmax_over_d": f2["lmax_ratio_over_d"],
         "lmax_slope": analysis.loglog_slope(dm, f2["lmax_ratio_over_d"] * dm),
+        "lmax_slope_valid": analysis.loglog_slope(
+            dm[valid], (f2["lmax_ratio_over_d"] * dm)[valid]),
         "lmin_lo": f2["lmin_ratio_min"], "lmin_hi": f2["lmin_ratio_max"],
         "e_K": e_K, "e_Kt": e_Kt, "lmax_mn2pi": f2["lmax_K_over_mn2pi"],
         "lmax_unit": float(o["lmax_unit_norm_times_d"]),
@@ -896,8 +902,9 @@ def claim_checks(v):
         "order_size": bool(np.all((0.1 < v["ratio_over_d"])
                                   & (v["ratio_over_d"] < 10))),
         "order_slope": abs(v["slope_valid"] - 1) < 0.25,
-        "lmax": bool(np.all((0.25 < v["lmax_over_d"]) & (v["lmax_over_d"] < 4))
-                     and 0.75 < v["lmax_slope"] < 1.25),
+        # size of order d at every d; slope near 1 where the theorem applies (d >= 2√n)
+        "lmax": (bool(np.all((0.25 < v["lmax_over_d"]) & (v["lmax_over_d"] < 4))),
+                 abs(v["lmax_slope_valid"] - 1) < 0.25),
         "lmin": at_d(v["lmin_lo"] >= 1),
         "orders": (abs(v["e_K"] + 1) < 0.25, abs(v["e_Kt"] + 2) < 0.25),
         # O(mn/d) with |x|² ≈ d (it is flat there: mn/2π), and with |x| ≈ 1 (mn/(2πd))
@@ -919,7 +926,9 @@ def texts(v):
         "order_d": (f"slope {v['slope_valid']:.2f} for d ≥ 2√n "
                     f"({v['slope_all']:.2f} for d ≥ 16); "
                     f"ratio/d {span(v['ratio_over_d'])}"),
-        "lmax": f"λmax ratio/d {span(v['lmax_over_d'])}, slope {v['lmax_slope']:.2f}",
+        "lmax": (f"λmax ratio/d {span(v['lmax_over_d'])}; slope "
+                 f"{v['lmax_slope_valid']:.2f} for d ≥ 2√n "
+                 f"({v['lmax_slope']:.2f} over the grid)"),
         "lmin": (f"λmin ratio ≥ 1 at {claim_checks(v)['lmin'][0]} of {len(dm)} d; "
                  f"{span([v['lmin_lo'][0], v['lmin_hi'][0]])} at d={int(dm[0])}"),
         "orders": f"κ(K) ~ d^{v['e_K']:.2f}, κ(K̃) ~ d^{v['e_Kt']:.2f} (d ≥ 2√n)",
@@ -954,15 +963,22 @@ for k in live:
 # Each claim is checked on the live numbers and on the stored full-scale ones by the same
 # function (`claim_checks` above), and the outcome the text of this chapter states is asserted
 # at both scales. How the verdicts read the theorem: "the gate lowers $\kappa$" is checked at
-# every $d$ of the grid, the smallest ($d=8$, where it fails for some seeds) included, so it is
+# every $d$ of the grid, the smallest ($d=8$, where it fails for some seeds in the smoke run
+# and every seed in the full one) included, so it is
 # partly reproduced; "a factor of order $d$" needs the ratio to be of order $d$ in size *and* to
 # grow with a slope near 1 (within 0.25) where the theorem applies, $d\ge2\sqrt n$, and the
-# slope there is about 0.6, so it is partly reproduced; $\lambda_{\max}$ falls by a factor of
-# order $d$ with a slope near 1 over the whole grid. The book's theory curves and the map of
+# slope there is about 0.6, so it is partly reproduced; "$\lambda_{\max}$ falls by a factor
+# of order $d$" is judged the same way: the ratio is of order $d$ in size, and its slope
+# (printed for $d\ge2\sqrt n$ and over the grid) is near 1 over the whole grid but not where
+# the theorem applies, so it too is partly reproduced (it was judged on the whole grid before,
+# and read as reproduced). The row "$\lambda_{\max}(K)=O(mn/d)$" is the book's reading of
+# the theorem's proof, not a statement of the paper, and its claim text says so. The book's
+# theory curves and the map of
 # $d^*(n)$ are the book's own results and are in the second table.
 
 # %%
-expected = {"teaser": True, "order_size": True, "order_slope": False, "lmax": True,
+expected = {"teaser": True, "order_size": True, "order_slope": False,
+            "lmax": (True, False),
             "orders": (False, False), "lmax_norm": (False, True), "compact": True,
             "acts": True}
 for name, v in (("live", V_live), ("stored full", V_full)):
@@ -1004,12 +1020,13 @@ rows = [
     Verdict("κ falls by a factor of order d", "paper Thm. 3.1", live["order_d"],
             full["order_d"], judge_parts([order(c) for c in CL])),
     Verdict("λmax falls by a factor of order d", "paper Thm. 3.1", live["lmax"],
-            full["lmax"], judge_parts([(c["lmax"],) for c in CL])),
+            full["lmax"], judge_parts([c["lmax"] for c in CL])),
     Verdict("λmin(K̃) >= λmin(K)", "paper Thm. 3.1", live["lmin"], full["lmin"],
             judge_share([c["lmin"] for c in CL])),
     Verdict("κ(K) = O(n/d) and κ(K̃) = O(n/d²)", "paper Thm. 3.1", live["orders"],
             full["orders"], judge_parts([c["orders"] for c in CL])),
-    Verdict("λmax(K) = O(mn/d)", "paper Thm. 3.1", live["lmax_norm"], full["lmax_norm"],
+    Verdict("λmax(K) = O(mn/d) (inferred: not stated in the paper's theorem)",
+            "paper Thm. 3.1", live["lmax_norm"], full["lmax_norm"],
             judge_parts([c["lmax_norm"] for c in CL])),
     Verdict("GLU eigenvalues are more compact", "paper abstract", live["compact"],
             full["compact"], judge_parts([(c["compact"],) for c in CL])),
@@ -1034,11 +1051,13 @@ verdict_table("03_spectrum", rows, findings, write=(P.scale == "smoke"))
 #
 # - The ReLU NTK is $\alpha XX^\top+\beta rr^\top+\gamma D$ up to a few percent, its top
 #   eigenvalue is the rank-one term, $\approx mn/(2\pi)$, and the gate turns that term into
-#   $(rr^\top)\odot XX^\top$, which has none: $\lambda_{\max}$ falls by a factor of order $d$.
+#   $(rr^\top)\odot XX^\top$, which has none: $\lambda_{\max}$ falls by a factor of order $d$
+#   in size, but where the theorem applies ($d\ge2\sqrt n$) the factor grows with a slope of
+#   about 0.5 to 0.6 (printed in the claims table), not 1.
 # - The gate lowers $\kappa$ at every $d$ of the grid but the smallest, $d=8$, where it raises
-#   it for some seeds. $\kappa(K)/\kappa(\tilde K)$ is of order $d$ in size (between $0.6\,d$ and
-#   $3\,d$ above $d = 2\sqrt n$ at both scales) but, where the theorem applies, grows like
-#   $d^{0.6}$, not like $d$.
+#   it for some seeds (smoke) and every seed (full). $\kappa(K)/\kappa(\tilde K)$ is of
+#   order $d$ in size (between $0.6\,d$ and $3\,d$ above $d = 2\sqrt n$ at both scales)
+#   but, where the theorem applies, grows like $d^{0.6}$, not like $d$.
 # - $\lambda_{\min}(\tilde K)\ge\lambda_{\min}(K)$ only above a $d^*(n)$ that grows like
 #   $n^{0.26}$ (smoke) to $n^{0.34}$ (full), more slowly than $\sqrt n$; below it the gate lowers
 #   $\lambda_{\min}$ (this is what moves the loss crossing of {doc}`04_loss_crossing` with $n$).

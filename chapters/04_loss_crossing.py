@@ -557,12 +557,16 @@ assert diverges(p1) and p0[-1] < p0[0]
 # width 1000 and $d=75$ the kernels move during training, so the kernel regime is a guide to the
 # mechanism, not a quantitative model of these networks.
 #
-# At lr 0.008 the ReLU network starts beyond its stable step. Its linearisation diverges; the real
-# network survives through a loss spike in the first epochs (a catapult out of the kernel regime) and
-# then trains fast. Its early lead shrinks for every seed, to the printed peak ratios, instead of
-# several-fold at 0.005; whether it is gone (GLU at most 10 % above ReLU at every epoch) depends on
-# the seed (the count is printed). This is the paper's "a larger learning rate removes ReLU's early
-# lead", with its cause: 0.008 is past ReLU's stability limit and far inside ReGLU's.
+# At lr 0.008 the ReLU network starts beyond its stable step. Its linearisation
+# diverges; the real network survives through a loss spike in the first epochs (a
+# catapult out of the kernel regime) and then trains fast. Its early lead shrinks for
+# every seed, to the printed peak ratios, instead of several-fold at 0.005; whether it
+# is gone (GLU at most 10 % above ReLU at every epoch) depends on the seed (the count is
+# printed). The paper's "a larger learning rate removes ReLU's early lead" is therefore
+# half of what is seen: the lead shrinks, and it is removed only in this smoke run, not
+# at the paper's setting (the full run below, where it is gone in none of the seeds).
+# The cause of the shrinking: 0.008 is past ReLU's stability limit and far inside
+# ReGLU's.
 
 # %% [markdown]
 # ## Output trajectories and NTK ellipses
@@ -727,6 +731,9 @@ if S is not None:
           f"{H_full['neg_early']}")
     print(f"full boundary: fitted d* ~ n^{a_full:.2f}; d*/sqrt(n):\n  "
           + ", ".join(f"n={n}: {v:.2f}" for n, v in bs_full.items()))
+    print("full boundary d*: " + ", ".join(f"n={n}: {d}" for n, d in b_full.items()))
+    ds = [b_full[n] for n in sorted(b_full)]
+    assert a_full > 0 and not np.all(np.diff(ds) >= 0)  # rises in the fit, not monotone
     assert H_full["early"] == H_full["cells"] > 0
     assert 0 < H_full["lasting"] < H_full["cells"]
     assert H_full["neg_early"] == H_full["neg"] > 0
@@ -740,29 +747,39 @@ if SG_full is not None:
     assert f_cross and f_smaller and f_gone[0] < f_gone[1]
 
 # %% [markdown]
-# **The boundary at full scale.** With $n$ up to 2000 the crossing boundary moves out with $n$,
-# but slowly: the fitted exponent and $d^*/\sqrt n$ are printed above. For $n\ge300$, $d^*$ stays
-# within a grid step of $\sqrt n$; at the smallest $n=100$ a single seed at $d=20$ pushes the
-# boundary up to three times $\sqrt n$ (near the boundary the answer depends on the draw of the
-# inputs), which is what flattens the fit over all $n$. The grid of $d$ is too coarse to pin
-# the exponent down: the statement the book can make is that **the lasting crossing of Cor. 4.2
-# exists where the gate raises the smallest NTK eigenvalue, which for Gaussian inputs takes a $d$
-# that grows with $n$, between $n^{0}$ and $n^{1/2}$ on these grids, and not $d\ge 5$.** The
-# early ReLU lead, by contrast, holds in every stored cell that meets the paper's conditions, and
-# in those that violate the sign condition too. The SGD runs at the paper's full setting cross for
-# every pair and seed at lr 0.005 and stay crossed, and ReLU's early lead at 0.008 is smaller than
-# at 0.005 for every seed but, at N=2000, not removed in every seed (peak loss ratios and the count
-# printed above).
+# **The boundary at full scale.** With $n$ up to 2000 the crossing boundary moves out
+# with $n$, but slowly: the fitted exponent and $d^*/\sqrt n$ are printed above. For
+# $n\ge300$, $d^*$ stays within a grid step of $\sqrt n$; at the smallest $n=100$ a
+# single seed at $d=20$ pushes the boundary up to three times $\sqrt n$ (near the
+# boundary the answer depends on the draw of the inputs), which is what flattens the fit
+# over all $n$. The grid of $d$ is too coarse to pin the exponent down: the statement
+# the book can make is that **the lasting crossing of Cor. 4.2 exists where the gate
+# raises the smallest NTK eigenvalue, which for Gaussian inputs takes a $d$ that grows
+# with $n$, between $n^{0}$ and $n^{1/2}$ on these grids, and not $d\ge 5$.** The early
+# ReLU lead, by contrast, holds in every stored cell that meets the paper's conditions,
+# and in those that violate the sign condition too. The SGD runs at the paper's full
+# setting cross for every pair and seed at lr 0.005 and stay crossed, and ReLU's early
+# lead at 0.008 is smaller than at 0.005 for every seed but, at N=2000, removed in none
+# of them (peak loss ratios and the count printed above).
 
 # %% [markdown]
-# **How the verdicts read Cor. 4.2.** The corollary ties its conditions ($d\ge5$, $n\ge300$,
-# $Y^\top(K-\tilde K)Y\ge0$) to the early phase, so it gets two rows: the early ReLU lead, checked
-# on every cell of the map that meets the conditions (it holds in all of them), and the lasting
-# crossing under the same conditions, which holds only above the boundary $d^*(n)$ (partly).
-# Read as one claim that a lasting crossing follows from $d\ge5$ and $n\ge300$, it would not be
-# reproduced; that reading is the second row. The SGD rows count every seed: a claim holds at a
-# scale when it holds for each of its seeds. The book's own results (the boundary, the sign of
-# $Y^\top(K-\tilde K)Y$, the stable learning rates) are in the second table.
+# **How the verdicts read Cor. 4.2.** The corollary ties its conditions ($d\ge5$,
+# $n\ge300$, $Y^\top(K-\tilde K)Y\ge0$) to the early phase, so it gets two rows: the
+# early ReLU lead, checked on every cell of the map that meets the conditions (it holds
+# in all of them), and the lasting crossing under the same conditions, which holds only
+# above the boundary $d^*(n)$ (partly). Read as one claim that a lasting crossing
+# follows from $d\ge5$ and $n\ge300$, it would not be reproduced; that reading is the
+# second row. The SGD rows count every seed: a claim holds at a scale when it holds for
+# each of its seeds, and the lr 0.008 row is judged at the paper's setting alone (the
+# full run, N=2000, batch 256, 300 epochs): there the lead is gone in none of the seeds
+# (printed above), so the row is not reproduced; it was "partly" before, when the smoke
+# run's seeds were counted with the full run's. The boundary finding needs the printed
+# exponent to be above 0 ("rises") and below 0.45 at a scale: the smoke boundary is one
+# value of $d$ for every $n$ (exponent 0.00) and the full one is not monotone in $n$
+# though its fit rises (exponent printed), so that finding holds only in part; it was
+# read as holding before, when only "below 0.45" was checked. The book's own results
+# (the boundary, the sign of $Y^\top(K-\tilde K)Y$, the stable learning rates) are in
+# the second table.
 
 # %% tags=["hide-input"]
 def judge(ok_smoke, ok_full):
@@ -820,8 +837,8 @@ rows = [
             judge(ok_cross, None if SG_full is None else sgd_claims(SG_full)[0])),
     Verdict("lr 0.008 instead of 0.005 removes ReLU's early lead", "paper Sec. 4",
             pk(SG), na if SG_full is None else pk(SG_full),
-            share(ok_gone[0] + (0 if SG_full is None else sgd_claims(SG_full)[2][0]),
-                  ok_gone[1] + (0 if SG_full is None else sgd_claims(SG_full)[2][1]))),
+            # judged at the paper's setting (N=2000, 300 epochs) when it was run
+            share(*(ok_gone if SG_full is None else sgd_claims(SG_full)[2]))),
     Verdict("A rounder GLU NTK ellipse sends the outputs more directly to the target",
             "paper trajectory figure",
             f"kappa(NTK) ReLU {sig(shape['relu']['kappa'], 3)}, "
@@ -833,6 +850,8 @@ rows = [
 status = lambda ok_s, ok_f: {(True, True): "holds",
                              (False, False): "does not hold"}.get(
     (ok_s, ok_s if ok_f is None else ok_f), "holds in part")
+# "rises, more slowly than √n": the printed exponent is above 0 and below 0.45
+rises = lambda a: bool(0 < round(a, 2) < 0.45)
 fit_txt = lambda a, bs: (f"d* ~ n^{a:.2f}; d*/√n {sig(min(bs.values()), 2)}"
                          f"-{sig(max(bs.values()), 2)}")
 stable = lambda lm: bool(abs(lm["relu"] / (2 * np.pi / P.width) - 1) < 0.1
@@ -844,7 +863,7 @@ findings = [
             status(agree >= 0.9, None if S is None else S["agree"] >= 0.9)),
     Finding("The boundary d*(n) rises with n more slowly than √n", "crossing map",
             fit_txt(a_fit, b_sqrt), na if S is None else fit_txt(a_full, bs_full),
-            status(a_fit < 0.45, None if S is None else a_full < 0.45)),
+            status(rises(a_fit), None if S is None else rises(a_full))),
     Finding("ReLU leads at step 1 also where YᵀΔY < 0 (quieter initial outputs)",
             "crossing map", f"{H['neg_early']} of {H['neg']} cells",
             na if S is None else f"{Hf['neg_early']} of {Hf['neg']} cells",
