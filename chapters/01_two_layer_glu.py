@@ -407,6 +407,6 @@ rows = [
             judge(all(r > 1 for r in live["gauss"].values()), full_ok("gauss"))),
     Verdict("The same on MNIST as scalar regression (MNIST-5k; full: ReLU pair at the "
             "paper's step count)", "paper Fig. 6", smoke_col("mnist"), mnist_col,
-            mnist_verdict),
+            mnist_verdict, run="CPU stand-in: MNIST-5k at the paper's step count"),
 ]
 verdict_table("01_two_layer_glu", rows, write=(P.scale == "smoke"))
