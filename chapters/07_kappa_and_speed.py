@@ -37,8 +37,8 @@
 # models, checks that they are the runs' initial models, and recomputes their $\kappa$.
 
 # %% tags=["remove-cell"]
-# On Colab only: install the book's library at the release this notebook belongs to. Until that
-# release is tagged, install the main branch instead, with a warning.
+# On Colab only: install the book's library at the release this notebook belongs
+# to; until that release is tagged, the main branch, with a warning.
 import sys
 
 if "google.colab" in sys.modules:
@@ -48,8 +48,9 @@ if "google.colab" in sys.modules:
     PACKAGE = "glu-lib @ git+https://github.com/glu-ntk-book/glu-ntk-book@v0.3.0"
     PIP = [sys.executable, "-m", "pip", "install", "-q"]
     if subprocess.run([*PIP, PACKAGE]).returncode != 0:
-        warnings.warn("this notebook's release of glu_lib is not tagged yet: installing the main "
-                      "branch, which may differ from the library the notebook was made with")
+        warnings.warn("this notebook's release of glu_lib is not tagged yet: "
+                      "installing the main branch, which may differ from the "
+                      "library the notebook was made with")
         subprocess.run([*PIP, PACKAGE.rsplit("@", 1)[0] + "@main"], check=True)
 
 # %% tags=["parameters"]

@@ -92,7 +92,9 @@ MNIST_STEPS = dict(n=5000, width=3136, lr=1e-5, batch_size=256, steps=150 * 235,
 
 def mnist_steps_name(kind: str, seed: int = 0) -> str:
     """The stored result's name of :func:`train_mnist_steps` for ``kind`` and ``seed``."""
-    return f"two_layer_mnist_steps_{kind}_seed{int(seed)}"
+    from ._checks import non_negative_int
+
+    return f"two_layer_mnist_steps_{get_kind(kind).name}_seed{non_negative_int(seed, 'seed')}"
 
 
 def train_mnist_steps(kind: str, *, seed: int = 0, steps: int | None = None, ckpt_dir="checkpoints",
@@ -121,8 +123,11 @@ def mnist_kernel_prediction(*, every: int = 50, pair=("relu", "reglu")) -> dict:
     """
     import numpy as np
 
+    from ._checks import positive_int
     from .data import mnist_regression
     from .dynamics import kernel_pair_curves, mse_eta
+
+    every = positive_int(every, "every")
 
     c = MNIST_STEPS
     X, Y = mnist_regression(c["n"], seed=0)

@@ -574,6 +574,23 @@ CASES = [
     Case("results.check_writable: under a file", lambda: results.check_writable(_file(b"") / "sub"), "not writable"),
     # runs
     Case("runs.gpt_recipe: unknown recipe", lambda: runs.gpt_recipe("huge", "gelu", 65), "unknown recipe"),
+    Case("runs.mnist_steps_name: unknown kind", lambda: runs.mnist_steps_name("nope"), "unknown model kind"),
+    Case("runs.mnist_steps_name: negative seed", lambda: runs.mnist_steps_name("relu", -1), "seed"),
+    Case("runs.train_mnist_steps: unknown kind", lambda: runs.train_mnist_steps(
+        "nope", steps=1, directory=_tmpdir()), "unknown model kind"),
+    Case("runs.mnist_kernel_prediction: every = 0", lambda: runs.mnist_kernel_prediction(every=0), "every"),
+    Case("runs.mnist_kernel_prediction: unknown kind in pair", lambda: runs.mnist_kernel_prediction(
+        pair=("relu", "nope")), "unknown model kind"),
+    Case("runs.MNIST_STEPS: the paper's step count (150 epochs of 235 steps)", lambda: runs.MNIST_STEPS, "",
+         lambda r: r["steps"] == 150 * 235 and r["batch_size"] == 256 and r["width"] == 3136),
+    Case("dynamics.non_glu_leads_at: not a crossing summary", lambda: dynamics.non_glu_leads_at({}, 5),
+         "crossing_summary"),
+    Case("dynamics.train_steps_stored: unknown kind", lambda: dynamics.train_steps_stored(
+        "x", "nope", np.zeros((4, 3)), np.zeros(4), width=4, lr=0.1, steps=2, batch_size=2,
+        directory=_tmpdir()), "unknown model kind"),
+    Case("dynamics.train_steps_stored: zero steps", lambda: dynamics.train_steps_stored(
+        "x", "relu", np.zeros((4, 3)), np.zeros(4), width=4, lr=0.1, steps=0, batch_size=2,
+        directory=_tmpdir()), "steps"),
     Case("runs.gpt_recipe: unknown ffn", lambda: runs.gpt_recipe("cpu", "nope", 65), "unknown model kind"),
     Case("runs.train_gpt: unknown ffn", lambda: runs.train_gpt("nope"), "unknown ffn"),
     Case("runs.main: unknown --ffn", lambda: _cli(["gpt", "--ffn", "nope"]), "invalid choice: 'nope'"),
