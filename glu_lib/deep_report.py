@@ -103,12 +103,14 @@ def kappa_verdict(full: RatioSummary | None, ffn: RatioSummary | None) -> str:
     return "not reproduced"
 
 
-def sweep_ratios(grid: dict | None, key: str, select=lambda pt: True, pairs=PAIRS) -> np.ndarray:
+def sweep_ratios(grid: dict | None, key: str, select=None, pairs=PAIRS) -> np.ndarray:
     """Ratios of ``pairs`` at every seed, pooled over the points of a stored sweep
-    (:func:`glu_lib.deep.stored_grid`) that ``select(point)`` keeps; empty without the sweep."""
+    (:func:`glu_lib.deep.stored_grid`) that ``select(point)`` keeps (every point when ``select`` is
+    None); empty without the sweep."""
     from .deep import pair_ratios
 
-    rs = [pair_ratios(res, a, b, key) for pt, res in (grid or {}).values() if select(pt) for a, b in pairs]
+    rs = [pair_ratios(res, a, b, key) for pt, res in (grid or {}).values()
+          if select is None or select(pt) for a, b in pairs]
     return np.concatenate(rs) if rs else np.array([])
 
 
