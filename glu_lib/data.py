@@ -151,7 +151,13 @@ def fetch_mnist(directory=None, *, url: str = MNIST_URL) -> "Path":
         raise ValueError(f"{url} did not match its pinned SHA-256: not using it")
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
         for f in names:
-            (folder / f).write_bytes(tar.extractfile(f"package/data/{f}").read())
+            member = tar.extractfile(f"package/data/{f}")
+            raw = member.read()
+            if hashlib.sha256(raw).hexdigest() != MNIST_SHA256[f]:
+                raise ValueError(f"{f} in {url} did not match its pinned SHA-256: not using it")
+            tmp = folder / f"{f}.tmp"
+            tmp.write_bytes(raw)
+            tmp.replace(folder / f)
     return folder
 
 

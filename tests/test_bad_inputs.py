@@ -276,6 +276,8 @@ CASES = [
     Case("data.mnist_5k: n too big", lambda: data.mnist_5k(6000), "5000"),
     Case("data.mnist_regression: n=-1", lambda: data.mnist_regression(-1), "n must"),
     Case("data.mnist_regression: n=1", lambda: data.mnist_regression(1), "", lambda r: _finite(r[0])),
+    Case("data.mnist_regression: unknown source", lambda: data.mnist_regression(10, source="70k"), "source"),
+    Case("data.mnist_60k: missing folder", lambda: data.mnist_60k("/nonexistent/mnist"), "fetch-mnist"),
     # deep
     Case("deep.is_ffn_parameter: unknown family", lambda: deep.is_ffn_parameter("cnn", "blocks.0.mlp.w"),
          "unknown model family"),
@@ -576,6 +578,7 @@ CASES = [
     Case("runs.gpt_recipe: unknown recipe", lambda: runs.gpt_recipe("huge", "gelu", 65), "unknown recipe"),
     Case("runs.mnist_steps_name: unknown kind", lambda: runs.mnist_steps_name("nope"), "unknown model kind"),
     Case("runs.mnist_steps_name: negative seed", lambda: runs.mnist_steps_name("relu", -1), "seed"),
+    Case("runs.mnist_steps_name: unknown data", lambda: runs.mnist_steps_name("relu", 0, "70k"), "MNIST data"),
     Case("runs.train_mnist_steps: unknown kind", lambda: runs.train_mnist_steps(
         "nope", steps=1, directory=_tmpdir()), "unknown model kind"),
     Case("runs.mnist_kernel_prediction: every = 0", lambda: runs.mnist_kernel_prediction(every=0), "every"),

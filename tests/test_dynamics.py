@@ -332,3 +332,20 @@ def test_mnist_step_run_cli_refuses_bad_arguments(capsys):
         with pytest.raises(SystemExit):
             runs.main(argv)
         assert text in capsys.readouterr().err
+
+
+def test_mnist_step_run_on_the_full_set_is_the_papers_setting(tmp_path, capsys):
+    from glu_lib import runs
+
+    c = runs.MNIST_STEPS_60K
+    assert (c["n"], c["width"], c["lr"], c["batch_size"], c["steps"]) == (60000, 3136, 1e-5, 256, 35250)
+    assert c["eval_every"] == 235  # one evaluation per epoch of 60,000 images, as the official script
+    assert runs.mnist_steps_name("relu", 0, "60k") == "two_layer_mnist60k_steps_relu_seed0"
+    with pytest.raises(ValueError, match="unknown MNIST data"):
+        runs.mnist_steps_name("relu", 0, "70k")
+    with pytest.raises(SystemExit):
+        runs.main(["mnist-steps", "--data", "70k"])
+    assert "invalid choice" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="fetch-mnist"):
+        runs.train_mnist_steps("relu", data="60k", data_dir=tmp_path, steps=1, ckpt_dir=tmp_path,
+                               directory=tmp_path)
