@@ -185,6 +185,47 @@ def _install_cell(stem: str) -> str:
     return cells[0]
 
 
+def _install_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("install_cell", ROOT / "_ext" / "install_cell.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("stem", PAIRED)
+def test_install_cell_is_the_generated_one(stem):
+    """One text for every chapter: `python _ext/install_cell.py` rewrites the copies."""
+    assert _install_cell(stem) == _install_module().cell_source(), (
+        f"chapters/{stem}: the install cell differs from _ext/install_cell.py; run it")
+
+
+def test_install_cell_generator_rewrites_a_stale_pair(tmp_path):
+    import shutil
+
+    ic = _install_module()
+    stem = PAIRED[0]
+    (tmp_path / "chapters").mkdir()
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for ext in (".py", ".ipynb"):
+        text = (ROOT / "chapters" / f"{stem}{ext}").read_text(encoding="utf-8")
+        (tmp_path / "chapters" / f"{stem}{ext}").write_text(
+            text.replace("@v", "@v9.9.9-old") if ext == ".py" else text, encoding="utf-8")
+    nb_path = tmp_path / "chapters" / f"{stem}.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "google.colab" in cell.source:
+            cell.source = cell.source.replace('"-q"', '"-qq"')
+    nbformat.write(nb, nb_path)
+    assert ic.chapter_cell(stem, tmp_path) != ic.cell_source(tmp_path)
+    assert ic.write(stem, tmp_path) is True
+    assert ic.chapter_cell(stem, tmp_path) == ic.cell_source(tmp_path)
+    py = (tmp_path / "chapters" / f"{stem}.py").read_text(encoding="utf-8")
+    assert ic.cell_source(tmp_path) in py and "9.9.9-old" not in py
+    assert ic.write(stem, tmp_path) is False  # idempotent
+
+
 @pytest.mark.parametrize("stem", PAIRED)
 def test_install_cell_runs_only_on_colab_and_is_pinned(stem):
     import tomllib
