@@ -508,3 +508,10 @@ def test_readme_documents_the_page_checker_and_the_colab_edition():
     assert "npm pack mathjax@3" in readme and "package/es5" in readme
     assert "--width" not in readme or "1024" in readme
     assert ".venv/bin/python _ext/colab_edition.py" in readme
+
+
+def test_api_page_lists_every_public_module():
+    page = (ROOT / "chapters" / "api.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\.\. automodule:: glu_lib\.(\w+)$", page, flags=re.MULTILINE))
+    modules = {p.stem for p in (ROOT / "glu_lib").glob("*.py") if not p.stem.startswith("_")}
+    assert modules <= listed, f"modules missing from chapters/api.md: {sorted(modules - listed)}"
