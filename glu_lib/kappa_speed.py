@@ -75,12 +75,15 @@ def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None,
     holds whole pairs. Every run checkpoints under ``ckpt_dir`` (an interrupted run resumes from its
     last checkpoint) and is stored with its provenance, the torch thread count included (runs with
     different thread counts differ after a few steps). A run whose loss becomes non-finite is stored
-    as diverged (``{"diverged": ...}``), so the queue moves on and the chapter can say so.
+    as diverged (``{"diverged": ...}``), so the queue moves on and the chapter can say so. Workers
+    that run the same queue at once share it: each run is claimed first (:mod:`glu_lib.claims`), and
+    a run claimed by a live worker is skipped.
     """
     from types import MappingProxyType
 
+    from .claims import claim
     from .config import Preset
-    from .results import load_result, save_result
+    from .results import load_result, results_dir, save_result
     from .runs import GPT_RECIPES, GPT_VARIANTS, train_gpt
 
     kinds = list(kinds or [k for p in PAIRS for k in p])
@@ -93,16 +96,25 @@ def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None,
                 name = run_name("gpt", opt, kind, seed, init)
                 if load_result(name) is not None:
                     continue
-                recipe = gpt_recipe_name(init, opt)
-                threads = torch.get_num_threads()
-                try:
-                    out = train_gpt(kind, recipe, ckpt_dir=ckpt_dir, seed=seed)
-                except FloatingPointError as e:
-                    out = {"ffn": kind, "recipe": recipe, "seed": seed, "diverged": str(e)}
-                out["threads"] = threads
-                values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind, "seed": seed,
-                                           "threads": threads})
-                save_result(name, out, Preset("gpt", recipe, values))
+                # several workers share the queue: a run is trained by the one that claims it
+                held = claim(results_dir() / ".claims", name)
+                if held is None:
+                    if log:
+                        log(f"{name}: claimed by another worker, skipped")
+                    continue
+                with held:
+                    if load_result(name) is not None:  # finished by another worker meanwhile
+                        continue
+                    recipe = gpt_recipe_name(init, opt)
+                    threads = torch.get_num_threads()
+                    try:
+                        out = train_gpt(kind, recipe, ckpt_dir=ckpt_dir, seed=seed)
+                    except FloatingPointError as e:
+                        out = {"ffn": kind, "recipe": recipe, "seed": seed, "diverged": str(e)}
+                    out["threads"] = threads
+                    values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind,
+                                               "seed": seed, "threads": threads})
+                    save_result(name, out, Preset("gpt", recipe, values))
                 done.append(name)
                 if log:
                     h = out.get("history")

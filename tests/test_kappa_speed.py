@@ -217,3 +217,25 @@ def test_trained_sweep_skips_missing_checkpoints(tmp_path, monkeypatch):
     logged = []
     data = ks.trained_sweep("t", tmp_path, seeds=[0], log=logged.append)
     assert data["kappas"] == {} and logged == []
+
+
+def test_train_queue_skips_a_run_another_worker_holds(tmp_path, monkeypatch):
+    """Two workers on one queue never train the same run (both used to train it, into one checkpoint)."""
+    from glu_lib import claims
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    trained = []
+
+    def fake(kind, recipe, **kw):
+        trained.append(kind)
+        return {"ffn": kind, "recipe": recipe, "seed": kw["seed"], "history": {"train_loss": [1.0], "val_loss": [1.0]}}
+
+    monkeypatch.setattr(runs, "train_gpt", fake)
+    held = claims.claim(tmp_path / ".claims", "gpt_cpu_sgd_lecun_relu_seed0")  # the other worker's run
+    lines = []
+    done = ks.train_queue(init="lecun", optimizers=["sgd"], kinds=["relu", "reglu"], seeds=[0],
+                          ckpt_dir=tmp_path, log=lines.append)
+    assert trained == ["reglu"] and done == ["gpt_cpu_sgd_lecun_reglu_seed0"]
+    assert any("claimed by another worker" in line for line in lines)
+    held.release()
+    assert not list((tmp_path / ".claims").glob("*.claim"))  # the queue released its own claim
