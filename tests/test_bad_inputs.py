@@ -36,7 +36,7 @@ from glu_lib import (_checks, analysis, claims, config, data, deep, dynamics, ge
                      train, transformer, verdicts, vit)
 
 CLEAR = (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError, FloatingPointError,
-         NotImplementedError)
+         NotImplementedError, ConnectionError)
 
 
 @dataclass
@@ -586,6 +586,11 @@ CASES = [
         pair=("relu", "nope")), "unknown model kind"),
     Case("runs.MNIST_STEPS: the paper's step count (150 epochs of 235 steps)", lambda: runs.MNIST_STEPS, "",
          lambda r: r["steps"] == 150 * 235 and r["batch_size"] == 256 and r["width"] == 3136),
+    Case("runs.MNIST_STEPS_60K: all 60,000 images, one evaluation an epoch", lambda: runs.MNIST_STEPS_60K, "",
+         lambda r: r["n"] == 60000 and r["eval_every"] == 235 and r["steps"] == 150 * 235),
+    Case("data.MNIST_SOURCES: the two sources", lambda: data.MNIST_SOURCES, "", lambda r: r == ("5k", "60k")),
+    Case("data.fetch_mnist: unreachable address", lambda: data.fetch_mnist(
+        "/tmp/glu-fetch-test-unused", url="file:///nonexistent/mnist.tgz"), "nonexistent"),
     Case("dynamics.non_glu_leads_at: not a crossing summary", lambda: dynamics.non_glu_leads_at({}, 5),
          "crossing_summary"),
     Case("dynamics.train_steps_stored: unknown kind", lambda: dynamics.train_steps_stored(
