@@ -823,11 +823,15 @@ if stored:
     plt.show()
 
 # %% [markdown]
-# **The paper's optimisation claim, seen directly.** The same recipe was run with 4 seeds per kind,
-# with AdamW and with SGD (momentum 0.9, lr 0.3: chapter 6's runs, stored with their provenance). The
-# cell compares the final **training** loss (the quantity the optimisation claim is about; 20
-# batches of the training split at iteration 2,000) of each GLU kind with its non-GLU twin, seed by
-# seed. A missing run is an error, not a skipped comparison.
+# **The paper's optimisation claim, on a CPU stand-in.** The paper's claim is that GLU models
+# train faster than their non-GLU twins, on a ViT and on GPT-2 trained on FineWeb-Edu (paper
+# Fig. 7; the paper gives no details of the GPT-2 run). FineWeb-Edu is not available offline,
+# and what training GPT-2 small would cost is estimated in {doc}`06_generalization`. Here the
+# nanoGPT CPU recipe stands in for GPT-2: the same recipe was run with 4 seeds per kind, with
+# AdamW and with SGD (momentum 0.9, lr 0.3: chapter 6's runs, stored with their provenance).
+# The cell compares the final **training** loss (the quantity the optimisation claim is about;
+# 20 batches of the training split at iteration 2,000) of each GLU kind with its non-GLU twin,
+# seed by seed. A missing run is an error, not a skipped comparison.
 
 # %%
 gains = {}
@@ -847,10 +851,15 @@ print("seeds x pairs with GLU lower: "
 assert gain_lower["adamw"] == 12 and gain_lower["sgd"] <= 3, gain_lower
 
 # %% [markdown]
-# With AdamW every GLU kind ends below its non-GLU twin at every seed, the paper's optimisation
-# claim seen directly; with this SGD setting the order is reversed for ReLU/ReGLU and GELU/GEGLU
-# at every seed and mixed for SiLU/SwiGLU (the counts are printed above). The NTK condition
-# numbers at initialisation above do not rank the models in this order.
+# With AdamW every GLU kind ends below its non-GLU twin at every seed, as the paper's
+# optimisation claim says; with this SGD setting the order is reversed for ReLU/ReGLU and
+# GELU/GEGLU at every seed and mixed for SiLU/SwiGLU (the counts are printed above). The NTK
+# condition numbers at initialisation above do not rank the models in this order. This is
+# the CPU recipe's small GPT (its size is in the table of model sizes at the top) on
+# character-level tiny-shakespeare, not GPT-2 on FineWeb-Edu: the claim holds for it only in
+# part, and a stand-in can neither confirm nor refute the paper's claim at the paper's
+# setting. So the claim's verdict below is **not tested**, and the stand-in's outcome
+# is one of the book's own findings.
 
 # %% [markdown]
 # ### κ after training at the nanoGPT CPU recipe (stored)
@@ -928,14 +937,17 @@ print(
 # table below). At smoke scale it holds in the Mixer and in the FFN-only ViT kernel, while in the
 # small GPT its sign is set by the initialisation: with LeCun or Xavier initialisation GLU is
 # better conditioned at every seed, with GPT-2's fixed std 0.02 at widths 64 to 128 the FFN-only
-# comparison goes the other way, and the number of probes moves it further. After training, at the
-# nanoGPT CPU recipe's size (a book finding; GPT-2 small after training is not tested),
-# GLU is not reliably the better conditioned kind; yet with AdamW it
-# reaches the lower training loss at every seed. Compared with earlier versions of this chapter,
-# the rows of the nine (family, pair) combinations are one row per family (the pairs of a family
-# share the probes and the seeds of one stored run), GPT-2 on text joins GPT-2's row, the Mixer row
-# uses the official initialisation, the optimisation row is new, and the sweeps of what decides
-# the sign are the book's own findings, not claims of the paper.
+# comparison goes the other way, and the number of probes moves it further. GPT-2 small was not
+# trained here, so both claims about training (κ after training, and the lower training loss)
+# are **not tested** at the paper's setting; the nanoGPT CPU recipe stands in for them, and what
+# it gave is among the book's own findings: after training GLU is not reliably the better
+# conditioned kind, yet with AdamW it reaches the lower training loss at every seed (with SGD
+# mostly not). Compared with earlier versions of this chapter, the rows of the nine (family,
+# pair) combinations are one row per family (the pairs of a family share the probes and the
+# seeds of one stored run), GPT-2 on text joins GPT-2's row, the Mixer row uses the official
+# initialisation, the optimisation claim is judged on the stand-in no longer (its outcome is a
+# book finding), and the sweeps of what decides the sign are the book's own findings, not
+# claims of the paper.
 
 # %% tags=["hide-input"]
 names = {"vit": "ViT", "mixer": "MLP-Mixer", "gpt": "GPT-2 small"}
@@ -984,12 +996,18 @@ after_finding = Finding(
 live_gain = {k: runs[k]["history"]["train_loss"][-1] for k in P.train_kinds}
 rows.append(Verdict(
     "GLU reaches a lower training loss than its non-GLU twin (GPT)", "paper abstract",
+    "not run at GPT-2 size (GPT-2 small not trained)",
+    "not run at GPT-2 size; stand-in (4 layers, width 128) run: see book findings",
+    "not tested", run="CPU stand-in: nanoGPT CPU recipe, tiny-shakespeare"))
+gain_verdicts = [report.gain_verdict(g) for g in gains.values()]
+gain_finding = Finding(
+    "nanoGPT CPU-recipe GPT: GLU reaches a lower training loss than its non-GLU twin",
+    "Ch. 5 stored runs (AdamW and SGD)",
     f"gelu/geglu, 300 iterations: {live_gain['gelu']:.3f} vs {live_gain['geglu']:.3f}",
     "; ".join(f"{opt} GLU lower {n}/12" for opt, n in gain_lower.items()),
-    "reproduced" if all(report.gain_verdict(g) == "reproduced" for g in gains.values())
-    else "partly reproduced" if any(report.gain_verdict(g) != "not reproduced"
-                                    for g in gains.values()) else "not reproduced",
-    run="CPU stand-in: nanoGPT CPU recipe, tiny-shakespeare"))
+    "holds" if all(v == "reproduced" for v in gain_verdicts)
+    else "holds in part" if any(v != "not reproduced" for v in gain_verdicts)
+    else "does not hold")
 
 # %% tags=["hide-input"]
 def sweep_finding(claim, select, labels, name):
@@ -1032,7 +1050,7 @@ SWEEPS = [
     ("Small GPT (GPT-2 init), 16-128 probes: GLU has the lower NTK κ",
      family_is("gpt"), [], "deep_sign_probes"),
 ]
-findings = [sweep_finding(*sw) for sw in SWEEPS] + [after_finding]
+findings = [sweep_finding(*sw) for sw in SWEEPS] + [after_finding, gain_finding]
 gpt2_w64 = below["GPT-2 init, width 64, FFN only"]
 lecun = above["LeCun, ViT and GPT, all params"]
 findings[3] = replace(findings[3], headline=(

@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .verdicts import VERDICTS, Finding, Verdict, load_findings, load_verdicts, verdicts_dir
+from .verdicts import (VERDICTS, Finding, Verdict, load_findings, load_verdicts, verdict_text,
+                       verdicts_dir)
 
 __all__ = ["NOT_ASSESSED", "ChapterVerdicts", "collect", "counts", "scorecard_markdown", "findings_markdown",
            "headlines", "summary_markdown"]
@@ -93,7 +94,7 @@ def scorecard_markdown(found: list[ChapterVerdicts], *, link: bool = True) -> st
         for r in c.rows:
             ran = "not run" if r.full == "not run" else r.run
             lines.append(f"| {where} | {r.claim} | {r.paper_item} | {r.smoke} | {ran} | {r.full} | "
-                         f"**{r.verdict}** |")
+                         f"{verdict_text(r)} |")
     return _table(header, lines)
 
 

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from ._checks import atomic_write
 
-__all__ = ["VERDICTS", "STATUSES", "FINDINGS_TITLE", "PAPER_SCALE", "Verdict", "Finding", "verdicts_dir",
-           "verdict_table",
-           "load_verdicts", "load_findings", "to_markdown"]
+__all__ = ["VERDICTS", "STATUSES", "FINDINGS_TITLE", "PAPER_SCALE", "STAND_IN", "Verdict", "Finding",
+           "verdicts_dir", "verdict_table", "verdict_text", "load_verdicts", "load_findings", "to_markdown"]
 
 #: The allowed verdicts on a claim of the paper, from best to worst.
 VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not tested")
@@ -33,6 +32,10 @@ _OPTIONAL = ("headline",)
 
 #: What ``Verdict.run`` says by default: the full-scale column ran the paper's own setting.
 PAPER_SCALE = "paper scale"
+
+#: A ``Verdict.run`` that contains this (in any case) names a stand-in for the paper's setting: the
+#: claim was then not tested at the paper's setting, and the row's verdict must be "not tested".
+STAND_IN = "stand-in"
 
 
 def _check_texts(row) -> None:
@@ -53,7 +56,9 @@ class Verdict:
     ``smoke`` and ``full`` are short texts with the key number at each scale (rounded, so they are
     stable across machines), or ``"not run"``; ``verdict`` is one of :data:`VERDICTS`. ``run`` says
     what the ``full`` column ran: :data:`PAPER_SCALE` (the default) or the stand-in, e.g.
-    ``"CPU stand-in: MNIST-5k, tiny-shakespeare"``; the scorecard shows it.
+    ``"CPU stand-in: MNIST-5k, tiny-shakespeare"``; the scorecard shows it. A row whose ``run`` names a
+    stand-in (contains :data:`STAND_IN`) can only be ``"not tested"``: a stand-in does not test the
+    paper's claim at the paper's setting, and what it gave belongs in a :class:`Finding`.
     """
 
     claim: str
@@ -67,6 +72,16 @@ class Verdict:
         _check_texts(self)
         if self.verdict not in VERDICTS:
             raise ValueError(f"Verdict.verdict must be one of {VERDICTS}, got {self.verdict!r}")
+        if self.stand_in and self.verdict != "not tested":
+            raise ValueError(
+                f"Verdict.verdict must be 'not tested' when Verdict.run names a stand-in, got "
+                f"{self.verdict!r} for the claim {self.claim!r} (run {self.run!r}): a stand-in does "
+                f"not test the claim at the paper's setting; state its outcome in a Finding")
+
+    @property
+    def stand_in(self) -> bool:
+        """Whether ``run`` names a stand-in for the paper's setting (it contains :data:`STAND_IN`)."""
+        return STAND_IN in self.run.lower()
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,14 @@ _FINDINGS_HEADER = ("book finding", "where", "smoke result", "full result", "sta
 FINDINGS_TITLE = "**Beyond the paper.** The book's own findings (not counted as claims of the paper):"
 
 
+def verdict_text(row: Verdict) -> str:
+    """The verdict of ``row`` as the tables show it: ``**not tested** at the paper's setting`` for a
+    stand-in row (the only verdict such a row can carry), else the verdict in bold."""
+    if not isinstance(row, Verdict):
+        raise TypeError(f"verdict_text: row must be a Verdict, got {type(row).__name__}")
+    return f"**{row.verdict}**" + (" at the paper's setting" if row.stand_in else "")
+
+
 def _table(header, cells) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in cells]
@@ -126,7 +149,7 @@ def to_markdown(rows: list[Verdict], findings: list[Finding] = ()) -> str:
         raise TypeError("to_markdown: rows must be Verdict objects")
     if not all(isinstance(f, Finding) for f in findings):
         raise TypeError("to_markdown: findings must be Finding objects")
-    lines = _table(_HEADER, [(r.claim, r.paper_item, r.smoke, r.full, f"**{r.verdict}**") for r in rows])
+    lines = _table(_HEADER, [(r.claim, r.paper_item, r.smoke, r.full, verdict_text(r)) for r in rows])
     if findings:
         lines += ["", FINDINGS_TITLE, ""]
         lines += _table(_FINDINGS_HEADER,

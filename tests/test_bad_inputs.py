@@ -715,6 +715,9 @@ CASES = [
     Case("verdicts.FINDINGS_TITLE: shown above the findings", lambda: verdicts.to_markdown(
         [verdicts.Verdict("a", "x", "y", "z", "reproduced")], [verdicts.Finding("a", "x", "y", "z", "holds")]), "",
          lambda t: verdicts.FINDINGS_TITLE in t),
+    Case("verdicts.STAND_IN: a stand-in run judged 'partly reproduced'", lambda: verdicts.Verdict(
+        "a", "x", "y", "z", "partly reproduced", run="CPU stand-in: MNIST-5k"), "(?s)verdict.*'a'.*stand-in"),
+    Case("verdicts.verdict_text: not a Verdict", lambda: verdicts.verdict_text("reproduced"), "row.*Verdict"),
 ]
 
 

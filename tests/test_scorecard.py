@@ -38,7 +38,7 @@ def test_collect_reads_stored_rows_and_marks_missing_chapters(tmp_path):
 
 
 def test_findings_are_a_second_table_and_never_counted(tmp_path):
-    stand_in = Verdict("gap unchanged", "paper Fig. 7", "2 of 2", "18 of 18", "reproduced",
+    stand_in = Verdict("gap unchanged", "paper Fig. 7", "2 of 2", "18 of 18", "not tested",
                        run="CPU stand-in: MNIST-5k, tiny-shakespeare")
     verdict_table("06_generalization", [stand_in], FINDINGS, directory=tmp_path)
     verdict_table("03_spectrum", ROWS, directory=tmp_path)
@@ -46,12 +46,13 @@ def test_findings_are_a_second_table_and_never_counted(tmp_path):
     assert found[1].findings == tuple(FINDINGS) and found[0].findings == ()
     claims = scorecard.scorecard_markdown(found, link=False).splitlines()
     assert len(claims) == 2 + len(ROWS) + 1
-    assert "| 2 of 2 | CPU stand-in: MNIST-5k, tiny-shakespeare | 18 of 18 |" in claims[-1]
+    assert ("| 2 of 2 | CPU stand-in: MNIST-5k, tiny-shakespeare | 18 of 18 | "
+            "**not tested** at the paper's setting |") in claims[-1]
     own = scorecard.findings_markdown(found, link=False).splitlines()
     assert len(own) == 2 + len(FINDINGS) and own[0].startswith("| chapter | book finding |")
     assert "| Ch. 6 | the sign flips with the init | sweep |" in own[2]
-    assert scorecard.counts(found) == {"reproduced": 2, "partly reproduced": 1, "not reproduced": 0,
-                                       "not tested": 0}
+    assert scorecard.counts(found) == {"reproduced": 1, "partly reproduced": 1, "not reproduced": 0,
+                                       "not tested": 1}
     text = scorecard.summary_markdown(found)
     assert "checked 3 claims" in text and "holds" not in text.split("\n\n")[0]
     assert "- The initialisation sets the sign in small GPTs. (Ch. 6)" in text

@@ -91,7 +91,7 @@ def test_missing_and_foreign_files_name_the_file(tmp_path):
 def test_what_ran_and_headlines_are_stored_and_optional(tmp_path):
     from glu_lib.verdicts import PAPER_SCALE, Finding, Verdict, load_findings, load_verdicts, verdict_table
 
-    v = Verdict("c", "paper Fig. 7", "s", "f", "reproduced", run="CPU stand-in: MNIST-5k")
+    v = Verdict("c", "paper Fig. 7", "s", "f", "not tested", run="CPU stand-in: MNIST-5k")
     f = Finding("x", "Ch. 6", "s", "f", "holds", headline="GLU widens the gap a little.")
     plain = Verdict("c2", "paper Fig. 3", "s", "f", "not tested")
     assert plain.run == PAPER_SCALE and Finding("y", "Ch. 5", "s", "f", "holds").headline == ""
@@ -103,3 +103,27 @@ def test_what_ran_and_headlines_are_stored_and_optional(tmp_path):
         Verdict("c", "p", "s", "f", "reproduced", run=" ")
     with pytest.raises(ValueError, match="headline"):
         Finding("x", "Ch. 6", "s", "f", "holds", headline="two\nlines")
+
+
+@pytest.mark.parametrize("verdict", ["reproduced", "partly reproduced", "not reproduced"])
+@pytest.mark.parametrize("run", ["CPU stand-in: MNIST-5k, tiny-shakespeare",
+                                 "GPT-2 small not trained; Stand-In: nanoGPT CPU recipe"])
+def test_a_stand_in_row_can_only_be_not_tested(verdict, run):
+    """A stand-in does not test the paper's claim at the paper's setting: its outcome is a Finding."""
+    with pytest.raises(ValueError, match="(?s)verdict must be 'not tested'.*'gap unchanged'.*stand-in"):
+        Verdict("gap unchanged", "paper Fig. 7", "s", "f", verdict, run=run)
+    row = Verdict("gap unchanged", "paper Fig. 7", "s", "f", "not tested", run=run)
+    assert row.stand_in and not ROW.stand_in
+    # the tables say what "not tested" means for such a row; other rows are shown as before
+    assert to_markdown([row]).splitlines()[2].endswith("| **not tested** at the paper's setting |")
+    assert to_markdown([ROW]).splitlines()[2].endswith("| **reproduced** |")
+    plain = Verdict("c", "p", "s", "not run", "not tested")
+    assert to_markdown([plain]).splitlines()[2].endswith("| **not tested** |")
+
+
+def test_a_stored_stand_in_row_with_another_verdict_is_malformed(tmp_path):
+    row = dict(claim="c", paper_item="p", smoke="s", full="f", verdict="partly reproduced",
+               run="CPU stand-in: MNIST-5k")
+    (tmp_path / "07_x.json").write_text(json.dumps({"chapter": "07_x", "rows": [row]}))
+    with pytest.raises(ValueError, match="(?s)07_x.json is malformed.*not tested"):
+        load_verdicts("07_x", tmp_path)
