@@ -332,8 +332,9 @@ if all(r is not None for r in st_runs.values()):
     at = {e: float(st_ratio[grid == e * per_epoch][0]) for e in (1, 10, 13, 80, 150)
           if e * per_epoch in grid}
     wall = sum(v["wall_s"] for v in st.values())
-    print(f"paper's step count {target}; stored up to step {steps_done} "
-          f"(epoch {steps_done // per_epoch} of 150), {sig(wall / 60, 2)} min of training")
+    print(f"paper's step count {target}; stored up to step {steps_done}\n"
+          f"  (epoch {steps_done // per_epoch} of 150), {sig(wall / 60, 2)} min of "
+          f"training")
     print("training MSE ReLU/ReGLU at epoch "
           + ", ".join(f"{e}: {sig(r)}" for e, r in at.items()))
     print(f"crossings (step) {st_cross['crossings']}; ReGLU ahead at the last stored "
@@ -345,7 +346,7 @@ if kern is not None:
     kk = np.asarray(kd["steps"])
     lr_frac = MNIST_STEPS["lr"] / dynamics.mse_lr(2 / kd["lam"][1], MNIST_STEPS["n"])
     print(f"kernel regime (MNIST-5k): lr 1e-5 is {sig(lr_frac, 2)} of ReLU's largest "
-          f"stable lr; Y^T(K - K_glu)Y = {sig(kd['ydy'])}")
+          f"stable lr;\n  Y^T(K - K_glu)Y = {sig(kd['ydy'])}")
     print(f"  predicted crossings (step) {kd['crossings']}; ReGLU ahead at step "
           f"{target}: {kd['glu_ahead_at_end']}")
     assert kd["k_star"] is not None and 5000 < kd["k_star"] < 15000 and lr_frac < 0.1
@@ -383,10 +384,11 @@ if steps_done is not None:
     if full is not None and 13 in at:  # step 3,055 here against 3,000 steps on MNIST-5k
         r5k = full_ratio["mnist"]["relu/reglu"]
         print(f"ReLU/ReGLU after ~3,000 steps: {sig(at[13])} on all 60,000 images "
-              f"(epoch 13), {sig(r5k)} on MNIST-5k (its epoch 150)")
+              f"(epoch 13),\n  {sig(r5k)} on MNIST-5k (its epoch 150)")
         assert at[13] < 1 and r5k < 1
     assert at[1] < 1  # ReLU ahead after the first epoch
-    if steps_done >= 80 * per_epoch:  # the paper's plot: ReGLU ahead by epoch 80, for good
+    # the paper's plot: ReGLU ahead by epoch 80, for good
+    if steps_done >= 80 * per_epoch:
         assert at[80] > 1 and st_cross["glu_ahead_at_end"]
         assert 10 * per_epoch < last < 40 * per_epoch
         assert kern is None or 0.5 < last / kd["k_star"] < 2
@@ -436,8 +438,8 @@ rows = [
             "(Gaussian regression, 3 pairs)", "paper Fig. 6", smoke_col("gauss"),
             full_col("gauss"),
             judge(all(r > 1 for r in live["gauss"].values()), full_ok("gauss"))),
-    Verdict("The same on MNIST as scalar regression (smoke: MNIST-5k, 3 pairs; full: "
-            "ReLU pair, all 60,000 images, 35,250 steps)", "paper Fig. 6", smoke_col("mnist"), mnist_col,
-            mnist_verdict, run=mnist_run),
+    Verdict("The same on MNIST as scalar regression (smoke: MNIST-5k, 3 pairs; "
+            "full: ReLU pair, all 60,000 images, 35,250 steps)", "paper Fig. 6",
+            smoke_col("mnist"), mnist_col, mnist_verdict, run=mnist_run),
 ]
 verdict_table("01_two_layer_glu", rows, write=(P.scale == "smoke"))
