@@ -151,7 +151,8 @@ check_at = {"this scale": (P.check_n, P.check_draws),
 checks = {}
 for label, (n, draws) in check_at.items():
     for kind, (err0, err_mc) in prop41_check(n, draws).items():
-        print(f"{label}, {kind:5s} n={n}: f0=0 max rel. difference < 1e-9: {err0 < 1e-9};\n"
+        print(f"{label}, {kind:5s} n={n}: f0=0 max rel. difference < 1e-9: "
+              f"{err0 < 1e-9};\n"
               f"      random f0 ({draws} draws) within 10%: {err_mc < 0.1}")
         assert err0 < 1e-9 and err_mc < 0.1
         checks.setdefault(label, []).append(bool(err0 < 1e-9 and err_mc < 0.1))
