@@ -36,7 +36,8 @@ __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "r
            "EXTRA_READOUTS", "PANEL_FAMILIES", "TRAINED_READOUTS", "panel_recipe", "rerun_check", "panel_trained",
            "stored_panel_trained", "trained_ratios", "stored_history", "stored_runs",
            "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
-           "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention"]
+           "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention",
+           "BeforeAfter", "plot_before_after"]
 
 #: ``panel`` is each stored panel model's own initialisation (GPT-2's for the GPT, the official
 #: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
@@ -791,6 +792,39 @@ def plot_intervention(ax, diffs: dict) -> None:
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_xticks(range(len(pairs)), [f"{a}/{b}" for a, b in pairs])
     ax.set(ylabel="mean train loss, non-GLU − GLU")
+
+
+class BeforeAfter(NamedTuple):
+    """One non-GLU/GLU comparison of κ before and after training (:func:`plot_before_after`)."""
+
+    family: str
+    optimizer: str
+    init: str  #: ``panel`` or ``lecun`` (:data:`INITS`; hollow markers for ``lecun``)
+    before: float  #: κ(non-GLU)/κ(GLU) at initialisation
+    after: float  #: the same after training
+    note: str = ""  #: when set, the point is drawn in grey under this legend label (another source)
+
+
+def plot_before_after(ax, points) -> None:
+    """One point per :class:`BeforeAfter`: log κ-ratio non-GLU/GLU at initialisation (x) against the
+    same after training (y); colour: optimiser, marker: family (hollow: LeCun init; grey: a point with
+    a ``note``). Points above the horizontal line have GLU with the lower κ after training; points in
+    the upper-right and lower-left quadrants kept the ordering they had at initialisation."""
+    seen = set()
+    for q in points:
+        _check(q.family, _FAMILIES, "family")
+        _check(q.optimizer, _OPTIMIZERS, "optimizer")
+        _check(q.init, INITS, "init")
+        if not (q.before > 0 and q.after > 0 and math.isfinite(q.before) and math.isfinite(q.after)):
+            raise ValueError(f"κ ratios must be positive and finite, got {q.before!r} and {q.after!r}")
+        label = q.note or f"{q.family}, {q.optimizer}" + (", LeCun" if q.init == "lecun" else "")
+        ax.scatter(math.log(q.before), math.log(q.after), s=18, alpha=0.8, marker=_FAMILY_MARKERS[q.family],
+                   color="0.6" if q.note else OPTIMIZER_COLORS[q.optimizer],
+                   facecolors="none" if q.init == "lecun" else None, label=None if label in seen else label)
+        seen.add(label)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set(xlabel="log κ ratio at init", ylabel="log κ ratio after training")
 
 
 def _main(argv=None) -> None:

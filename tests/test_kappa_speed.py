@@ -378,3 +378,26 @@ def test_panel_trained_cli_refuses_bad_arguments(argv, capsys):
     with pytest.raises(SystemExit):
         ks._main(argv)
     assert "error" in capsys.readouterr().err
+
+
+def test_plot_before_after_draws_one_point_per_comparison_and_refuses_bad_ratios():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    pts = [ks.BeforeAfter("vit", "sgd", "panel", 2.0, 0.5), ks.BeforeAfter("gpt", "sgd", "lecun", 3.0, 1.5),
+           ks.BeforeAfter("gpt", "adamw", "panel", 0.5, 2.0, note="GPT, chapter 5")]
+    ks.plot_before_after(ax, pts)
+    offsets = np.concatenate([c.get_offsets() for c in ax.collections])
+    np.testing.assert_allclose(offsets, [[math.log(2.0), math.log(0.5)], [math.log(3.0), math.log(1.5)],
+                                         [math.log(0.5), math.log(2.0)]])
+    assert [t.get_text() for t in ax.legend().get_texts()] == ["vit, sgd", "gpt, sgd, LeCun", "GPT, chapter 5"]
+    for bad, match in [(ks.BeforeAfter("vit", "sgd", "panel", 0.0, 1.0), "positive"),
+                       (ks.BeforeAfter("vit", "sgd", "panel", 1.0, float("inf")), "finite"),
+                       (ks.BeforeAfter("vit", "adam", "panel", 1.0, 1.0), "optimizer"),
+                       (ks.BeforeAfter("vit", "sgd", "xavier", 1.0, 1.0), "init")]:
+        with pytest.raises(ValueError, match=match):
+            ks.plot_before_after(ax, [bad])
+    plt.close(fig)
