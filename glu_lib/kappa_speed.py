@@ -14,7 +14,11 @@ Three pieces:
   :func:`sign_test` and :func:`rank_correlation` compare κ ratios with speed ratios;
 * **the intervention**: the GPT of the CPU recipe with LeCun initialisation instead of GPT-2's
   (:data:`INITS`), trained by a resumable queue (``python -m glu_lib.kappa_speed train``) whose stored
-  runs sit beside chapter 6's GPT-2-init panel.
+  runs sit beside chapter 6's GPT-2-init panel;
+* **κ after training**: :func:`panel_trained` trains chapter 6's ViT/Mixer panel runs again with their
+  stored recipe, keeps the final models and reads κ before and after training through the same
+  readouts on the same probes (``python -m glu_lib.kappa_speed panel-trained``); :func:`trained_sweep`
+  does the same for the GPT's LeCun arm from its checkpoints.
 """
 
 from __future__ import annotations
@@ -28,9 +32,12 @@ import torch
 from ._checks import positive_int
 
 __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "run_name", "train_queue",
-           "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "trained_sweep", "stored_kappas", "stored_history", "stored_runs",
+           "panel_model", "panel_probes", "readout_kappas", "kappa_sweep", "trained_sweep", "stored_kappas",
+           "EXTRA_READOUTS", "PANEL_FAMILIES", "TRAINED_READOUTS", "panel_recipe", "rerun_check", "panel_trained",
+           "stored_panel_trained", "trained_ratios", "stored_history", "stored_runs",
            "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
-           "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention"]
+           "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention",
+           "BeforeAfter", "plot_before_after"]
 
 #: ``panel`` is each stored panel model's own initialisation (GPT-2's for the GPT, the official
 #: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
@@ -132,7 +139,13 @@ def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None,
 #: ``loss`` is the per-example cross-entropy with the example's label (for the GPT the mean over the
 #: window's next-token losses), whose kernel is the Gram of per-example loss gradients.
 READOUTS = ("scalar", "centred", "loss")
-READOUT_LABELS = {"scalar": "scalar head", "centred": "centred projection", "loss": "loss gradients"}
+READOUT_LABELS = {"scalar": "scalar head", "centred": "centred projection", "loss": "loss gradients",
+                  "logit_sum": "logit sum"}
+#: A fourth readout, for κ after training (:func:`panel_trained`): the sum of the logits of the
+#: trained many-output model (for the GPT, at the last position: its ``scalar``). Its kernel is the
+#: NTK of the one-output model whose head is the sum of the trained head's rows; the official
+#: one-output head of the ViT and the Mixer has no trained counterpart, this is its stand-in.
+EXTRA_READOUTS = ("logit_sum",)
 _FAMILIES = ("vit", "mixer", "gpt")
 
 
@@ -164,7 +177,8 @@ def _centred_direction(c: int, seed: int, dtype) -> torch.Tensor:
 def panel_model(family: str, kind: str, seed: int, readout: str, *, init: str = "panel",
                 dtype=torch.float64) -> torch.nn.Module:
     """The model of a stored training run at initialisation (same config, same seed, hence the same
-    weights as the run started from), in ``dtype``, read through ``readout`` (:data:`READOUTS`).
+    weights as the run started from), in ``dtype``, read through ``readout`` (:data:`READOUTS`, or
+    ``logit_sum`` of :data:`EXTRA_READOUTS`).
 
     ViT and Mixer: chapter 6's MNIST-5k panel (28×28×1 images, 10 classes); GPT: the CPU recipe with
     ``init`` (``panel``: GPT-2's, or ``lecun``). The input of the ``loss`` readout carries the label: image rows
@@ -179,14 +193,14 @@ def panel_model(family: str, kind: str, seed: int, readout: str, *, init: str = 
     from .vit import ViT, ViTConfig
 
     _check(family, _FAMILIES, "family")
-    _check(readout, READOUTS, "readout")
+    _check(readout, READOUTS + EXTRA_READOUTS, "readout")
     _check(init, INITS, "init")
     if init != "panel" and family != "gpt":
         raise ValueError(f"init {init!r} is an intervention on the GPT only, not on {family!r}")
     if family == "gpt":
         mcfg, _, _ = gpt_recipe(gpt_recipe_name(init, "adamw"), kind, 65, seed)  # the init ignores the optimiser
         model = GPT(mcfg, seed=seed).to(dtype)
-        if readout == "scalar":
+        if readout in ("scalar", "logit_sum"):
             return _Readout(model, lambda m, x: m(x[:, :-1])[0][:, -1].sum(-1))
         if readout == "centred":
             u = _centred_direction(mcfg.vocab_size, seed, dtype)
@@ -202,6 +216,8 @@ def panel_model(family: str, kind: str, seed: int, readout: str, *, init: str = 
     model = (Mixer(MixerConfig(**cfg), seed) if family == "mixer" else ViT(ViTConfig(**cfg), seed)).to(dtype)
     if readout == "scalar":
         return _Readout(model, lambda m, x: m(x[:, :-1].reshape(-1, c, h, w))[:, 0])
+    if readout == "logit_sum":
+        return _Readout(model, lambda m, x: m(x[:, :-1].reshape(-1, c, h, w)).sum(-1))
     if readout == "centred":
         u = _centred_direction(10, seed, dtype)
         return _Readout(model, lambda m, x: m(x[:, :-1].reshape(-1, c, h, w)) @ u)
@@ -359,6 +375,175 @@ def stored_kappas(name: str) -> dict | None:
         f, i, k, s = key.split("/")
         out[(f, i, k, int(s))] = v
     return out
+
+
+# --------------------------------------------------------------------------- κ after training: the panel
+
+#: The image families of chapter 6's stored panel (MNIST-5k) that :func:`panel_trained` re-trains.
+PANEL_FAMILIES = ("mixer", "vit")
+#: Readouts of :func:`panel_trained`, before and after training (the official one-output head, which
+#: has no trained counterpart, is read at initialisation only, under ``scalar``).
+TRAINED_READOUTS = ("logit_sum", "centred", "loss")
+_KINDS = tuple(k for p in PAIRS for k in p)
+
+
+def panel_recipe(family: str, optimizer: str) -> dict:
+    """The recipe of the stored panel runs of ``family``/``optimizer``, as their provenance records
+    it (data, model, batch size, epochs and ``train``, the training fields), from the generalization
+    preset's ``panel`` and ``panel_train``."""
+    from .config import preset, thaw
+
+    _check(family, PANEL_FAMILIES, "family")
+    _check(optimizer, _OPTIMIZERS, "optimizer")
+    P = preset("generalization", "full")
+    return {**thaw(P.panel[family]), "train": thaw(P.panel_train[optimizer])}
+
+
+def rerun_check(stored: dict, rerun: dict) -> dict:
+    """How far a re-run's training losses are from the stored run's: both histories must have the same
+    evaluation iterations. Returns the final training loss of each, their relative difference
+    ``|rerun − stored| / |stored|`` and the largest relative difference over every evaluation."""
+    a, b = (np.asarray(h.get("train_loss", ()), dtype=np.float64) if isinstance(h, dict) else None
+            for h in (stored, rerun))
+    if a is None or b is None or not len(a) or not np.all(np.isfinite(a)) or not np.all(np.isfinite(b)):
+        raise ValueError("stored and rerun must be histories with finite 'train_loss'")
+    if list(stored.get("iter", ())) != list(rerun.get("iter", ())) or len(a) != len(b):
+        raise ValueError(f"the rerun history is evaluated at iterations {list(rerun.get('iter', ()))}, the "
+                         f"stored history at {list(stored.get('iter', ()))}: not the same recipe")
+    rel = np.abs(b - a) / np.abs(a)
+    return {"stored_final": float(a[-1]), "rerun_final": float(b[-1]), "final_rel_diff": float(rel[-1]),
+            "max_rel_diff": float(rel.max()), "evals": int(len(a))}
+
+
+def panel_trained(name: str = "kappa_speed_panel_trained", ckpt_dir="checkpoints", *,
+                  families=PANEL_FAMILIES, optimizers=_OPTIMIZERS, kinds=_KINDS, seeds=(0, 1, 2, 3),
+                  n: int = 64, log=None) -> dict:
+    """κ before and after training of chapter 6's stored MNIST-5k panel runs (ViT, Mixer).
+
+    Each run ``(family, optimizer, kind, seed)`` whose history is stored
+    (:func:`glu_lib.generalization.stored_name`) is trained again with exactly the stored recipe
+    (:func:`panel_recipe`, checked against the stored provenance; same seed, same data) by
+    :func:`glu_lib.generalization.train_run`, whose last checkpoint ``<ckpt_dir>/<run name>.pt`` keeps
+    the final model (an interrupted run resumes from its last checkpoint; a finished one is not trained
+    again). The re-run's training losses are compared with the stored ones (:func:`rerun_check`; runs
+    made with another torch thread count may differ slightly, so the count is recorded with each run).
+    κ is then computed by :func:`readout_kappas` on the same ``n`` probes as κ at initialisation
+    (:func:`panel_probes`): at initialisation through ``scalar`` (the official one-output head) and
+    :data:`TRAINED_READOUTS`, after training through :data:`TRAINED_READOUTS`. Each run is stored in
+    ``results/<name>.json`` as soon as it is done (key ``family/optimizer/kind/seed``), so an
+    interruption keeps what is done and a second call does only the rest. Order: seed by seed, then
+    family, optimiser and kind, so a partial result holds whole pairs.
+    """
+    import time
+    from pathlib import Path
+    from types import MappingProxyType
+
+    from . import generalization
+    from .config import Preset
+    from .results import load_result, save_result
+    from .train import _load
+
+    families, optimizers, kinds, seeds = (list(v) for v in (families, optimizers, kinds, seeds))
+    for f in families:
+        _check(f, PANEL_FAMILIES, "family")
+    for o in optimizers:
+        _check(o, _OPTIMIZERS, "optimizer")
+    for k in kinds:
+        _check(k, _KINDS, "kind")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"seeds must be integers >= 0, got {s!r}")
+    n = positive_int(n, "n")
+    spec = dict(n=n, dtype="float64", readouts_init=["scalar", *TRAINED_READOUTS],
+                readouts_trained=list(TRAINED_READOUTS),
+                probes="training examples of the stored runs (panel_probes), the same before and after",
+                weights="initial, and the re-run's last iteration",
+                recipes={f"{f}/{o}": panel_recipe(f, o) for f in PANEL_FAMILIES for o in _OPTIMIZERS})
+    old = load_result(name)
+    if old is not None and old["data"].get("spec") != spec:
+        raise ValueError(f"results/{name}.json was made with another spec (probes, readouts or recipes); "
+                         "pass another name or delete it")
+    data = old["data"] if old is not None else {"spec": spec, "runs": {}}
+    threads = torch.get_num_threads()
+    for s in seeds:
+        for f in families:
+            for o in optimizers:
+                for kind in kinds:
+                    key, run = f"{f}/{o}/{kind}/{s}", generalization.stored_name(f, o, kind, s)
+                    if key in data["runs"]:
+                        continue
+                    stored = load_result(run)
+                    if stored is None or "history" not in stored["data"]:
+                        if log:
+                            log(f"{name} {key}: skipped (no stored history {run})")
+                        continue
+                    recipe = panel_recipe(f, o)
+                    made = {k: v for k, v in stored["provenance"].get("preset", {}).items() if k in recipe}
+                    if made != recipe:
+                        raise ValueError(f"stored run {run} was made with another recipe than the preset's "
+                                         f"panel: {made} != {recipe}")
+                    t = time.perf_counter()
+                    path = Path(ckpt_dir) / f"{run}.pt"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    settings = {k: v for k, v in recipe.items() if k != "train"}
+                    hist = generalization.train_run(f, kind, o, settings, {o: recipe["train"]}, seed=s,
+                                                    ckpt_path=path)
+                    ck = _load(path, "cpu")
+                    if int(ck["iter"]) != hist["iter"][-1]:
+                        raise ValueError(f"checkpoint {path} is at iteration {ck['iter']}, not the run's last "
+                                         f"({hist['iter'][-1]}); delete it to train the run again")
+                    check = rerun_check(stored["data"]["history"], hist)
+                    seconds_train = time.perf_counter() - t
+                    t = time.perf_counter()
+                    state = {k: v.to(torch.float64) for k, v in ck["model"].items()}
+                    entry = {"init": readout_kappas(f, kind, s, n=n, readouts=spec["readouts_init"]),
+                             "trained": readout_kappas(f, kind, s, n=n, readouts=TRAINED_READOUTS,
+                                                       state=state),
+                             "check": check, "iter": int(ck["iter"]), "threads": threads,
+                             "stored_threads": stored["provenance"].get("threads", {}).get("torch_threads"),
+                             "seconds_train": round(seconds_train, 1),
+                             "seconds_kappa": round(time.perf_counter() - t, 1)}
+                    data["runs"][key] = entry
+                    save_result(name, data, Preset("kappa_speed", "panel_trained", MappingProxyType(
+                        {"n": n, "readouts_init": spec["readouts_init"], "readouts_trained": list(TRAINED_READOUTS),
+                         "threads": threads})))
+                    if log:
+                        log(f"{name} {key}: train loss {check['rerun_final']:.4f} (stored "
+                            f"{check['stored_final']:.4f}, max rel diff {check['max_rel_diff']:.1e}); loss kappa "
+                            f"{entry['init']['loss']['kappa']:.4g} -> {entry['trained']['loss']['kappa']:.4g}; "
+                            f"{entry['seconds_train']} + {entry['seconds_kappa']} s")
+    return data
+
+
+def stored_panel_trained(name: str = "kappa_speed_panel_trained") -> dict | None:
+    """The runs of a stored :func:`panel_trained` as ``{(family, optimizer, kind, seed): entry}``, or
+    ``None`` when absent."""
+    from .results import load_result
+
+    res = load_result(name)
+    if res is None:
+        return None
+    out = {}
+    for key, v in res["data"]["runs"].items():
+        f, o, k, s = key.split("/")
+        out[(f, o, k, int(s))] = v
+    return out
+
+
+def trained_ratios(entries: dict, family: str, optimizer: str, pair, seeds, *, readout: str = "loss",
+                   key: str = "kappa") -> np.ndarray:
+    """``(k, 2)`` array of κ(non-GLU)/κ(GLU) at initialisation (column 0) and after training (column 1)
+    through ``readout`` (:data:`TRAINED_READOUTS`) over the ``seeds`` whose two runs are in ``entries``
+    (as :func:`stored_panel_trained` returns them); > 1: GLU has the lower κ."""
+    _check(readout, TRAINED_READOUTS, "readout")
+    a, b = pair
+    rows = []
+    for s in seeds:
+        ea, eb = entries.get((family, optimizer, a, s)), entries.get((family, optimizer, b, s))
+        if ea is None or eb is None:
+            continue
+        rows.append([ea[t][readout][key] / eb[t][readout][key] for t in ("init", "trained")])
+    return np.array(rows, dtype=np.float64).reshape(-1, 2)
 
 
 # --------------------------------------------------------------------------- speed and its comparison
@@ -621,8 +806,43 @@ def plot_intervention(ax, diffs: dict) -> None:
     ax.set(ylabel="mean train loss, non-GLU − GLU")
 
 
+class BeforeAfter(NamedTuple):
+    """One non-GLU/GLU comparison of κ before and after training (:func:`plot_before_after`)."""
+
+    family: str
+    optimizer: str
+    init: str  #: ``panel`` or ``lecun`` (:data:`INITS`; hollow markers for ``lecun``)
+    before: float  #: κ(non-GLU)/κ(GLU) at initialisation
+    after: float  #: the same after training
+    note: str = ""  #: when set, the point is drawn in grey under this legend label (another source)
+
+
+def plot_before_after(ax, points) -> None:
+    """One point per :class:`BeforeAfter`: log κ-ratio non-GLU/GLU at initialisation (x) against the
+    same after training (y); colour: optimiser, marker: family (hollow: LeCun init; grey: a point with
+    a ``note``). Points above the horizontal line have GLU with the lower κ after training; points in
+    the upper-right and lower-left quadrants kept the ordering they had at initialisation."""
+    seen = set()
+    for q in points:
+        _check(q.family, _FAMILIES, "family")
+        _check(q.optimizer, _OPTIMIZERS, "optimizer")
+        _check(q.init, INITS, "init")
+        if not (q.before > 0 and q.after > 0 and math.isfinite(q.before) and math.isfinite(q.after)):
+            raise ValueError(f"κ ratios must be positive and finite, got {q.before!r} and {q.after!r}")
+        label = q.note or f"{q.family}, {q.optimizer}" + (", LeCun" if q.init == "lecun" else "")
+        ax.scatter(math.log(q.before), math.log(q.after), s=18, alpha=0.8, marker=_FAMILY_MARKERS[q.family],
+                   color="0.6" if q.note else OPTIMIZER_COLORS[q.optimizer],
+                   facecolors="none" if q.init == "lecun" else None, label=None if label in seen else label)
+        seen.add(label)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set(xlabel="log κ ratio at init", ylabel="log κ ratio after training")
+
+
 def _main(argv=None) -> None:
-    """``python -m glu_lib.kappa_speed train --init lecun --optimizers sgd adamw --seeds 0 1 2 3``."""
+    """``python -m glu_lib.kappa_speed train --init lecun --optimizers sgd adamw --seeds 0 1 2 3``, or
+    ``... panel-trained --families mixer vit --optimizers sgd adamw --seeds 0 1 2 3 --ckpt-dir
+    checkpoints --threads 1`` (κ before and after training of the ViT/Mixer panel)."""
     import argparse
     import sys
 
@@ -650,8 +870,27 @@ def _main(argv=None) -> None:
     tr.add_argument("--optimizer", default="sgd", choices=_OPTIMIZERS)
     tr.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
     tr.add_argument("--threads", type=int, default=1)
+    pt = sub.add_parser("panel-trained", help="re-train the ViT/Mixer panel runs, κ before and after "
+                        "training (panel_trained)")
+    pt.add_argument("--name", default="kappa_speed_panel_trained")
+    pt.add_argument("--families", nargs="+", default=list(PANEL_FAMILIES), choices=PANEL_FAMILIES)
+    pt.add_argument("--optimizers", nargs="+", default=list(_OPTIMIZERS), choices=_OPTIMIZERS)
+    pt.add_argument("--kinds", nargs="+", default=list(_KINDS), choices=_KINDS)
+    pt.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    pt.add_argument("--ckpt-dir", default="checkpoints", help="where the final models are kept")
+    pt.add_argument("--n", type=int, default=64)
+    pt.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
-    torch.set_num_threads(positive_int(a.threads, "--threads"))
+    if a.threads < 1:
+        ap.error(f"--threads must be >= 1, got {a.threads}")
+    torch.set_num_threads(a.threads)
+    if a.what == "panel-trained":
+        try:
+            panel_trained(a.name, a.ckpt_dir, families=a.families, optimizers=a.optimizers, kinds=a.kinds,
+                          seeds=a.seeds, n=a.n, log=lambda line: print(line, file=sys.stderr, flush=True))
+        except ValueError as e:
+            ap.error(str(e))
+        return
     if a.what == "trained":
         trained_sweep(a.name, a.ckpt_dir, init=a.init, optimizer=a.optimizer, seeds=a.seeds,
                       log=lambda line: print(line, file=sys.stderr, flush=True))

@@ -239,3 +239,187 @@ def test_train_queue_skips_a_run_another_worker_holds(tmp_path, monkeypatch):
     assert any("claimed by another worker" in line for line in lines)
     held.release()
     assert not list((tmp_path / ".claims").glob("*.claim"))  # the queue released its own claim
+
+
+# --------------------------------------------------------------------------- κ after training: the panel
+
+
+def test_logit_sum_readout_is_the_sum_of_the_trained_models_logits():
+    X = ks.panel_probes("mixer", 3, 0)
+    m = ks.panel_model("mixer", "relu", 0, "logit_sum")
+    logits = m.model(X[:, :-1].reshape(-1, 1, 28, 28))
+    assert logits.shape == (3, 10)
+    torch.testing.assert_close(m(X), logits.sum(-1))
+    # the GPT's logit sum is its scalar readout
+    G = ks.panel_probes("gpt", 2, 0)
+    torch.testing.assert_close(ks.panel_model("gpt", "relu", 0, "logit_sum")(G),
+                               ks.panel_model("gpt", "relu", 0, "scalar")(G))
+
+
+def test_rerun_check_measures_relative_differences():
+    a = _hist([2.0, 1.0, 0.5])
+    b = _hist([2.0, 1.1, 0.45])
+    c = ks.rerun_check(a, b)
+    assert c["stored_final"] == 0.5 and c["rerun_final"] == 0.45
+    assert c["final_rel_diff"] == pytest.approx(0.1)
+    assert c["max_rel_diff"] == pytest.approx(0.1) and c["evals"] == 3
+    assert ks.rerun_check(a, a)["max_rel_diff"] == 0.0
+
+
+def test_rerun_check_refuses_other_recipes_and_bad_histories():
+    with pytest.raises(ValueError, match="not the same recipe"):
+        ks.rerun_check(_hist([2.0, 1.0]), _hist([2.0, 1.0], every=5))
+    with pytest.raises(ValueError, match="train_loss"):
+        ks.rerun_check({"iter": [0]}, _hist([1.0]))
+    with pytest.raises(ValueError, match="train_loss"):
+        ks.rerun_check(_hist([1.0, float("nan")]), _hist([1.0, 1.0]))
+
+
+def test_panel_recipe_is_the_stored_runs_recipe():
+    from glu_lib.results import load_result
+
+    stored = load_result("gen_mnist5k_vit_adamw_gelu_seed1")["provenance"]["preset"]
+    recipe = ks.panel_recipe("vit", "adamw")
+    assert {k: stored[k] for k in recipe} == recipe
+    with pytest.raises(ValueError, match="family"):
+        ks.panel_recipe("gpt", "sgd")
+    with pytest.raises(ValueError, match="optimizer"):
+        ks.panel_recipe("vit", "adam")
+
+
+def _store_panel_run(family, optimizer, kind, seed, hist, recipe=None):
+    """A stored panel run (history and the provenance chapter 6's CLI writes) in $GLU_RESULTS_DIR."""
+    from types import MappingProxyType
+
+    from glu_lib.config import Preset
+    from glu_lib.generalization import stored_name
+    from glu_lib.results import save_result
+
+    recipe = recipe or ks.panel_recipe(family, optimizer)
+    values = MappingProxyType({"family": family, "optimizer": optimizer, "kind": kind, "seed": seed, **recipe})
+    save_result(stored_name(family, optimizer, kind, seed), {"history": hist}, Preset("generalization", "panel", values))
+
+
+@pytest.fixture
+def fake_panel(tmp_path, monkeypatch):
+    """Stored histories of mixer/sgd relu and reglu (seed 0) in a temporary results folder, and a
+    ``train_run`` that writes the model's *initial* weights as the final checkpoint (so κ "after
+    training" must equal κ at initialisation) and returns the stored history with the last loss 1 %
+    higher; ``calls`` counts its runs."""
+    from glu_lib import generalization
+    from glu_lib.mixer import Mixer, MixerConfig
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path / "results"))
+    hist = _hist([2.3, 1.0, 0.5], every=32)
+    for kind in ("relu", "reglu"):
+        _store_panel_run("mixer", "sgd", kind, 0, hist)
+    calls = []
+
+    def train_run(family, kind, optimizer, settings, train_settings, seed=0, *, ckpt_path=None):
+        calls.append((family, kind, optimizer, seed))
+        assert settings == {k: v for k, v in ks.panel_recipe(family, optimizer).items() if k != "train"}
+        model = Mixer(MixerConfig(image_size=28, channels=1, num_outputs=10, ffn=kind, **settings["model"]), seed)
+        out = {**hist, "train_loss": [*hist["train_loss"][:-1], hist["train_loss"][-1] * 1.01]}
+        torch.save({"model": model.state_dict(), "optimizer": {}, "iter": 64, "history": out, "batch_rng": None,
+                    "torch_rng": None, "config": {}}, ckpt_path)
+        return out
+
+    monkeypatch.setattr(generalization, "train_run", train_run)
+    return calls, tmp_path
+
+
+def test_panel_trained_stores_kappas_before_and_after_and_resumes(fake_panel):
+    calls, tmp = fake_panel
+    logged = []
+    data = ks.panel_trained("pt", tmp / "ck", families=["mixer"], optimizers=["sgd"], kinds=["relu", "reglu"],
+                            seeds=[0], n=4, log=logged.append)
+    assert sorted(data["runs"]) == ["mixer/sgd/reglu/0", "mixer/sgd/relu/0"] and len(calls) == 2
+    assert (tmp / "ck" / "gen_mnist5k_mixer_sgd_relu_seed0.pt").is_file()
+    e = data["runs"]["mixer/sgd/relu/0"]
+    assert set(e["init"]) == {"scalar", *ks.TRAINED_READOUTS} and set(e["trained"]) == set(ks.TRAINED_READOUTS)
+    assert e["check"]["max_rel_diff"] == pytest.approx(0.01) and e["iter"] == 64
+    assert e["threads"] == torch.get_num_threads() and e["stored_threads"] == torch.get_num_threads()
+    # the fake "trained" weights are the initial ones: the same κ before and after, on the same probes
+    at_init = ks.readout_kappas("mixer", "relu", 0, n=4)
+    for r in ks.TRAINED_READOUTS:
+        assert e["trained"][r]["kappa"] == pytest.approx(e["init"][r]["kappa"], rel=1e-9)
+    for r in ("scalar", "centred", "loss"):
+        assert e["init"][r]["kappa"] == pytest.approx(at_init[r]["kappa"], rel=1e-9)
+    assert len(logged) == 2 and "max rel diff 1.0e-02" in logged[0]
+    # stored as it goes, read back by key, and a second call trains nothing
+    entries = ks.stored_panel_trained("pt")
+    assert set(entries) == {("mixer", "sgd", "relu", 0), ("mixer", "sgd", "reglu", 0)}
+    q = ks.trained_ratios(entries, "mixer", "sgd", ("relu", "reglu"), [0, 1], readout="centred")
+    assert q.shape == (1, 2) and q[0, 0] == pytest.approx(q[0, 1], rel=1e-9)
+    assert ks.trained_ratios(entries, "vit", "sgd", ("relu", "reglu"), [0]).shape == (0, 2)
+    ks.panel_trained("pt", tmp / "ck", families=["mixer"], optimizers=["sgd"], kinds=["relu", "reglu"], seeds=[0],
+                     n=4)
+    assert len(calls) == 2
+    assert ks.stored_panel_trained("absent") is None
+
+
+def test_panel_trained_skips_runs_without_a_stored_history(fake_panel):
+    calls, tmp = fake_panel
+    logged = []
+    data = ks.panel_trained("pt", tmp / "ck", families=["vit"], optimizers=["adamw"], kinds=["relu"], seeds=[0],
+                            n=4, log=logged.append)
+    assert data["runs"] == {} and calls == []
+    assert "no stored history gen_mnist5k_vit_adamw_relu_seed0" in logged[0]
+
+
+def test_panel_trained_refuses_a_stored_run_of_another_recipe(fake_panel):
+    calls, tmp = fake_panel
+    recipe = ks.panel_recipe("mixer", "adamw")
+    _store_panel_run("mixer", "adamw", "relu", 0, _hist([2.0, 1.0]), {**recipe, "epochs": 3})
+    with pytest.raises(ValueError, match="another recipe"):
+        ks.panel_trained("pt", tmp / "ck", families=["mixer"], optimizers=["adamw"], kinds=["relu"], seeds=[0], n=4)
+    assert calls == []
+
+
+def test_panel_trained_refuses_a_result_of_another_spec(fake_panel):
+    calls, tmp = fake_panel
+    ks.panel_trained("pt", tmp / "ck", families=["mixer"], optimizers=["sgd"], kinds=["relu"], seeds=[0], n=4)
+    with pytest.raises(ValueError, match="another spec"):
+        ks.panel_trained("pt", tmp / "ck", families=["mixer"], optimizers=["sgd"], kinds=["relu"], seeds=[0], n=5)
+
+
+@pytest.mark.parametrize("kw, match", [({"families": ["gpt"]}, "family"), ({"optimizers": ["adam"]}, "optimizer"),
+                                       ({"kinds": ["tanh"]}, "kind"), ({"seeds": [-1]}, "seeds"),
+                                       ({"seeds": [0.5]}, "seeds"), ({"n": 0}, "n must")])
+def test_panel_trained_refuses_bad_arguments(tmp_path, monkeypatch, kw, match):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=match):
+        ks.panel_trained("pt", tmp_path, **kw)
+    with pytest.raises(ValueError, match="readout"):
+        ks.trained_ratios({}, "vit", "sgd", ("relu", "reglu"), [0], readout="scalar")
+
+
+@pytest.mark.parametrize("argv", [["panel-trained", "--families", "gpt"], ["panel-trained", "--threads", "0"],
+                                  ["panel-trained", "--kinds", "tanh"]])
+def test_panel_trained_cli_refuses_bad_arguments(argv, capsys):
+    with pytest.raises(SystemExit):
+        ks._main(argv)
+    assert "error" in capsys.readouterr().err
+
+
+def test_plot_before_after_draws_one_point_per_comparison_and_refuses_bad_ratios():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    pts = [ks.BeforeAfter("vit", "sgd", "panel", 2.0, 0.5), ks.BeforeAfter("gpt", "sgd", "lecun", 3.0, 1.5),
+           ks.BeforeAfter("gpt", "adamw", "panel", 0.5, 2.0, note="GPT, chapter 5")]
+    ks.plot_before_after(ax, pts)
+    offsets = np.concatenate([c.get_offsets() for c in ax.collections])
+    np.testing.assert_allclose(offsets, [[math.log(2.0), math.log(0.5)], [math.log(3.0), math.log(1.5)],
+                                         [math.log(0.5), math.log(2.0)]])
+    assert [t.get_text() for t in ax.legend().get_texts()] == ["vit, sgd", "gpt, sgd, LeCun", "GPT, chapter 5"]
+    for bad, match in [(ks.BeforeAfter("vit", "sgd", "panel", 0.0, 1.0), "positive"),
+                       (ks.BeforeAfter("vit", "sgd", "panel", 1.0, float("inf")), "finite"),
+                       (ks.BeforeAfter("vit", "adam", "panel", 1.0, 1.0), "optimizer"),
+                       (ks.BeforeAfter("vit", "sgd", "xavier", 1.0, 1.0), "init")]:
+        with pytest.raises(ValueError, match=match):
+            ks.plot_before_after(ax, [bad])
+    plt.close(fig)
