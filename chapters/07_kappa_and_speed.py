@@ -356,7 +356,8 @@ sgd = [v for (o, _), v in test.items() if o == "sgd"]
 print(f"SGD pairs tested: {len(sgd)} of 3; prediction held (both parts) in "
       f"{sum(g and f for g, f, _ in sgd)}")
 assert all(g and f for g, f, _ in sgd)  # the prose below says so for the runs stored
-lecun_sgd = [d for (o, p, i), v in diffs.items() if o == "sgd" and i == "lecun" for d in v]
+lecun_sgd = [d for (o, p, i), v in diffs.items()
+             if o == "sgd" and i == "lecun" for d in v]
 print(f"LeCun init, SGD: GLU faster in {sum(d > 0 for d in lecun_sgd)} of "
       f"{len(lecun_sgd)} seeds and pairs")
 assert all(d > 0 for d in lecun_sgd)
