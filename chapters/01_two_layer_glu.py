@@ -300,7 +300,7 @@ if full is not None:
 # 235 steps an epoch and 35,250 SGD steps (lr $10^{-5}$, width 3136, LeCun initialisation, zero
 # biases, MSE on the label; the official script records the training loss over the whole training
 # set after every epoch). We run exactly this for the ReLU pair, one seed, float32: the training
-# set is fetched once (`python -m glu_lib.data fetch-mnist`, 11 MB, pinned by SHA-256; it holds every
+# set is fetched once (`python -m glu_lib.data fetch-mnist`, pinned by SHA-256; it holds every
 # image of MNIST-5k with its label), then `python -m glu_lib.runs mnist-steps --data 60k`. The one
 # difference from the official script: each step draws a batch of 256 distinct images at random, so
 # the expected step equals that of epoch-wise shuffling, where the official loader's last batch of
@@ -309,7 +309,7 @@ if full is not None:
 # plots epochs 0–80 of the 150 (the official plot script's `max_epoch = 80`), so both epochs are
 # printed. Beside it, the kernel-regime prediction (paper Prop. 4.1, see {doc}`04_loss_crossing`):
 # the expected NTKs of both networks at width 3136 (without biases) on MNIST-5k, the largest subset
-# whose kernel fits in memory (60,000² entries in float64 would take 28.8 GB), with one SGD step as
+# whose kernel fits in memory (the full set's kernel has 60,000² entries), with one SGD step as
 # one kernel step $\eta = 2\,\mathrm{lr}/n$ (`python -m glu_lib.runs mnist-kernel`, stored in
 # `results/two_layer_mnist_kernel.json`). The step size per eigenvalue, $\eta\lambda$, does not
 # depend on $n$ to first order (the kernel's eigenvalues grow like $n$), so the predicted steps
@@ -398,10 +398,10 @@ if steps_done is not None:
 # and 10, printed above), the curves cross once, and the ReGLU network stays ahead from then on:
 # at epoch 80, where the paper's figure ends, and at epoch 150 (ratios printed above). The
 # crossing comes where the kernel regime puts it, within the factor printed above, although the
-# prediction is computed on a twelfth of the data. After about 3,000 steps both data sets still
+# prediction is computed on MNIST-5k only. After about 3,000 steps both data sets still
 # have ReLU ahead (printed above): the stored 150-epoch run on MNIST-5k stops inside the early
 # phase, and what reverses its outcome is the number of steps, not the data. **The claim reproduces at the paper's setting**, for the ReLU pair and one seed
-# (the other two pairs and more seeds cost about 35 min of one core per run).
+# (each further pair or seed costs about the training time printed above).
 
 # %% tags=["hide-input"]
 def judge(ok_smoke, ok_full):
