@@ -37,7 +37,8 @@ __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "r
            "stored_panel_trained", "trained_ratios", "stored_history", "stored_runs",
            "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
            "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention",
-           "BeforeAfter", "plot_before_after"]
+           "BeforeAfter", "plot_before_after", "lr_grid_name", "lr_grid", "best_lrs", "own_lr_name",
+           "own_lr_queue", "own_lr_history"]
 
 #: ``panel`` is each stored panel model's own initialisation (GPT-2's for the GPT, the official
 #: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
@@ -86,12 +87,7 @@ def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None,
     that run the same queue at once share it: each run is claimed first (:mod:`glu_lib.claims`), and
     a run claimed by a live worker is skipped.
     """
-    from types import MappingProxyType
-
-    from .claims import claim
-    from .config import Preset
-    from .results import load_result, results_dir, save_result
-    from .runs import GPT_RECIPES, GPT_VARIANTS, train_gpt
+    from .results import load_result
 
     kinds = list(kinds or [k for p in PAIRS for k in p])
     for o in optimizers:
@@ -101,32 +97,140 @@ def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None,
         for opt in optimizers:
             for kind in kinds:
                 name = run_name("gpt", opt, kind, seed, init)
-                if load_result(name) is not None:
-                    continue
-                # several workers share the queue: a run is trained by the one that claims it
-                held = claim(results_dir() / ".claims", name)
-                if held is None:
-                    if log:
-                        log(f"{name}: claimed by another worker, skipped")
-                    continue
-                with held:
-                    if load_result(name) is not None:  # finished by another worker meanwhile
-                        continue
-                    recipe = gpt_recipe_name(init, opt)
-                    threads = torch.get_num_threads()
-                    try:
-                        out = train_gpt(kind, recipe, ckpt_dir=ckpt_dir, seed=seed)
-                    except FloatingPointError as e:
-                        out = {"ffn": kind, "recipe": recipe, "seed": seed, "diverged": str(e)}
-                    out["threads"] = threads
-                    values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind,
-                                               "seed": seed, "threads": threads})
-                    save_result(name, out, Preset("gpt", recipe, values))
+                if load_result(name) is None and _train_stored(name, gpt_recipe_name(init, opt), kind, seed,
+                                                               ckpt_dir, log):
+                    done.append(name)
+    return done
+
+
+def _train_stored(name, recipe, kind, seed, ckpt_dir, log) -> bool:
+    """Train the GPT of ``recipe``/``kind``/``seed`` and store it as ``name`` with its provenance (the torch
+    thread count included; a run whose loss becomes non-finite is stored as diverged). The run is claimed
+    first (:mod:`glu_lib.claims`): ``False`` when another worker holds it or stored it meanwhile."""
+    from types import MappingProxyType
+
+    from .claims import claim
+    from .config import Preset
+    from .results import load_result, results_dir, save_result
+    from .runs import GPT_RECIPES, GPT_VARIANTS, train_gpt
+
+    held = claim(results_dir() / ".claims", name)
+    if held is None:
+        if log:
+            log(f"{name}: claimed by another worker, skipped")
+        return False
+    with held:
+        if load_result(name) is not None:  # finished by another worker meanwhile
+            return False
+        threads = torch.get_num_threads()
+        try:
+            out = train_gpt(kind, recipe, ckpt_dir=ckpt_dir, seed=seed)
+        except FloatingPointError as e:
+            out = {"ffn": kind, "recipe": recipe, "seed": seed, "diverged": str(e)}
+        out["threads"] = threads
+        values = MappingProxyType({**{**GPT_RECIPES, **GPT_VARIANTS}[recipe], "ffn": kind, "seed": seed,
+                                   "threads": threads})
+        save_result(name, out, Preset("gpt", recipe, values))
+    if log:
+        h = out.get("history")
+        log(f"{name}: " + (f"train {h['train_loss'][-1]:.4f} val {h['val_loss'][-1]:.4f}" if h
+                           else f"diverged ({out['diverged'][:80]})"))
+    return True
+
+
+# --------------------------------------------------------------------------- the learning-rate control
+
+def lr_grid_name(init: str = "panel") -> str:
+    """The stored result of :func:`lr_grid` for ``init``."""
+    return f"kappa_speed_lr_grid_{_check(init, INITS, 'init')}"
+
+
+def lr_grid(*, init: str = "panel", kinds=None, seed: int = 0, log=None) -> dict:
+    """Try every learning rate of :data:`glu_lib.runs.SGD_LR_GRID` for every FFN kind of the GPT's SGD
+    recipe (``init``): :data:`glu_lib.runs.LR_TRIAL_ITERS` iterations, the first ones of the full run's
+    schedule, as ``cpu_sgd``'s learning rate was chosen. Stored after each trial in
+    ``results/<lr_grid_name(init)>.json`` (``trials[kind][lr]``: the evaluated training and validation
+    loss at the last iteration, or the reason it diverged); a later call adds the missing trials. A stored
+    grid of another specification is an error, never replaced."""
+    from types import MappingProxyType
+
+    from .config import Preset
+    from .results import load_result, save_result
+    from .runs import LR_TRIAL_ITERS, SGD_LR_GRID, sgd_lr_recipe, train_gpt
+
+    name = lr_grid_name(init)
+    spec = dict(recipe=gpt_recipe_name(init, "sgd"), lrs=list(SGD_LR_GRID), iters=LR_TRIAL_ITERS, seed=seed,
+                criterion="evaluated training loss at the last iteration")
+    old = load_result(name)
+    if old is not None and old["data"].get("spec") != spec:
+        raise ValueError(f"results/{name}.json holds a grid of another specification "
+                         f"({old['data'].get('spec')}); move it away to run {spec}")
+    data = old["data"] if old else {"spec": spec, "trials": {}}
+    for kind in kinds or [k for p in PAIRS for k in p]:
+        for lr in SGD_LR_GRID:
+            row = data["trials"].setdefault(kind, {})
+            if str(lr) in row:
+                continue
+            threads = torch.get_num_threads()
+            try:
+                h = train_gpt(kind, sgd_lr_recipe(lr, init, trial=True), seed=seed)["history"]
+                row[str(lr)] = {"train_loss": round(h["train_loss"][-1], 6),
+                                "val_loss": round(h["val_loss"][-1], 6)}
+            except FloatingPointError as e:
+                row[str(lr)] = {"diverged": str(e)}
+            save_result(name, data, Preset("kappa_speed", "lr_grid", MappingProxyType({**spec,
+                                                                                      "threads": threads})))
+            if log:
+                log(f"{name} {kind} lr {lr:g}: {row[str(lr)]}")
+    return data
+
+
+def best_lrs(grid: dict) -> dict:
+    """Each kind's learning rate with the lowest trial training loss in a grid stored by :func:`lr_grid`
+    (``data`` of the result); a kind whose every trial diverged, or whose grid is incomplete, is an
+    error."""
+    lrs = grid["spec"]["lrs"]
+    out = {}
+    for kind, row in grid["trials"].items():
+        missing = [lr for lr in lrs if str(lr) not in row]
+        if missing:
+            raise ValueError(f"the learning-rate grid of {kind!r} lacks the trials {missing}")
+        ok = {lr: row[str(lr)]["train_loss"] for lr in lrs if "train_loss" in row[str(lr)]}
+        if not ok:
+            raise ValueError(f"every learning-rate trial of {kind!r} diverged")
+        out[kind] = min(ok, key=ok.get)
+    return out
+
+
+def own_lr_name(kind: str, seed: int, lr: float, init: str = "panel") -> str:
+    """The stored run of the GPT ``kind``/``seed`` under SGD at learning rate ``lr`` (``init``): the
+    intervention's own run at the recipe's 0.3, ``gpt_cpu_sgd[_lecun]_lr<lr>_<kind>_seed<s>`` otherwise."""
+    from .runs import sgd_lr_recipe
+
+    return f"gpt_{sgd_lr_recipe(lr, init)}_{kind}_seed{seed}"
+
+
+def own_lr_queue(*, init: str = "panel", kinds=None, seeds=(0, 1, 2, 3), ckpt_dir="checkpoints",
+                 log=None) -> list[str]:
+    """Train, seed by seed, every kind's SGD run at its own best learning rate (:func:`best_lrs` of the
+    stored :func:`lr_grid`) that is not stored yet; return the names trained. Runs at the recipe's own
+    0.3 are the intervention's and are not trained here."""
+    from .results import load_result
+    from .runs import sgd_lr_recipe
+
+    grid = load_result(lr_grid_name(init))
+    if grid is None:
+        raise ValueError(f"no stored learning-rate grid results/{lr_grid_name(init)}.json: run lr-grid first")
+    best = best_lrs(grid["data"])
+    done = []
+    for seed in seeds:
+        for kind in kinds or [k for p in PAIRS for k in p]:
+            recipe = sgd_lr_recipe(best[kind], init)
+            if recipe == gpt_recipe_name(init, "sgd"):
+                continue
+            name = own_lr_name(kind, seed, best[kind], init)
+            if load_result(name) is None and _train_stored(name, recipe, kind, seed, ckpt_dir, log):
                 done.append(name)
-                if log:
-                    h = out.get("history")
-                    log(f"{name}: " + (f"train {h['train_loss'][-1]:.4f} val {h['val_loss'][-1]:.4f}" if h
-                                       else f"diverged ({out['diverged'][:80]})"))
     return done
 
 
@@ -335,7 +439,10 @@ def trained_sweep(name: str, ckpt_dir, *, init: str = "lecun", optimizer: str = 
     spec = dict(n=n, dtype="float64", readouts=list(READOUTS), recipe=recipe, weights="after training",
                 probes="training examples of the stored runs (panel_probes)")
     old = load_result(name)
-    data = old["data"] if old and old["data"].get("spec") == spec else {"spec": spec, "kappas": {}}
+    if old is not None and old["data"].get("spec") != spec:  # never replace another sweep's results
+        raise ValueError(f"results/{name}.json holds κ of another specification (recipe "
+                         f"{old['data'].get('spec', {}).get('recipe')!r}); give another name to sweep {recipe!r}")
+    data = old["data"] if old else {"spec": spec, "kappas": {}}
     for s in seeds:
         for kind in kinds or [k for p in PAIRS for k in p]:
             key, path = f"gpt/{init}/{kind}/{s}", Path(ckpt_dir) / f"gpt_{recipe}_{kind}_seed{s}.pt"
@@ -552,14 +659,22 @@ def trained_ratios(entries: dict, family: str, optimizer: str, pair, seeds, *, r
 def stored_history(family: str, optimizer: str, kind: str, seed: int, init: str = "panel") -> dict | None:
     """The stored training history of a run (:func:`run_name`), ``None`` when it is not stored; a run
     stored as diverged raises ``ValueError`` naming it (its speed is not a number)."""
+    return _history(run_name(family, optimizer, kind, seed, init))
+
+
+def own_lr_history(kind: str, seed: int, lr: float, init: str = "panel") -> dict | None:
+    """:func:`stored_history` of the GPT's SGD run at learning rate ``lr`` (:func:`own_lr_name`)."""
+    return _history(own_lr_name(kind, seed, lr, init))
+
+
+def _history(name: str) -> dict | None:
     from .results import load_result
 
-    res = load_result(run_name(family, optimizer, kind, seed, init))
+    res = load_result(name)
     if res is None:
         return None
     if "history" not in res["data"]:
-        raise ValueError(f"stored run {run_name(family, optimizer, kind, seed, init)} has no history "
-                         f"({res['data'].get('diverged', 'no history stored')})")
+        raise ValueError(f"stored run {name} has no history ({res['data'].get('diverged', 'no history stored')})")
     return res["data"]["history"]
 
 
@@ -880,6 +995,17 @@ def _main(argv=None) -> None:
     pt.add_argument("--ckpt-dir", default="checkpoints", help="where the final models are kept")
     pt.add_argument("--n", type=int, default=64)
     pt.add_argument("--threads", type=int, default=1)
+    g = sub.add_parser("lr-grid", help="the SGD learning-rate trials of every kind (lr_grid)")
+    g.add_argument("--init", default="panel", choices=INITS)
+    g.add_argument("--kinds", nargs="+", default=list(_KINDS), choices=_KINDS)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--threads", type=int, default=1)
+    o = sub.add_parser("own-lr", help="SGD runs at each kind's own best learning rate (own_lr_queue)")
+    o.add_argument("--init", default="panel", choices=INITS)
+    o.add_argument("--kinds", nargs="+", default=list(_KINDS), choices=_KINDS)
+    o.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    o.add_argument("--ckpt-dir", default="checkpoints")
+    o.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
     if a.threads < 1:
         ap.error(f"--threads must be >= 1, got {a.threads}")
@@ -891,9 +1017,22 @@ def _main(argv=None) -> None:
         except ValueError as e:
             ap.error(str(e))
         return
+    if a.what in ("lr-grid", "own-lr"):
+        try:
+            if a.what == "lr-grid":
+                lr_grid(init=a.init, kinds=a.kinds, seed=a.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
+            else:
+                own_lr_queue(init=a.init, kinds=a.kinds, seeds=a.seeds, ckpt_dir=a.ckpt_dir,
+                             log=lambda line: print(line, file=sys.stderr, flush=True))
+        except ValueError as e:
+            ap.error(str(e))
+        return
     if a.what == "trained":
-        trained_sweep(a.name, a.ckpt_dir, init=a.init, optimizer=a.optimizer, seeds=a.seeds,
-                      log=lambda line: print(line, file=sys.stderr, flush=True))
+        try:
+            trained_sweep(a.name, a.ckpt_dir, init=a.init, optimizer=a.optimizer, seeds=a.seeds,
+                          log=lambda line: print(line, file=sys.stderr, flush=True))
+        except ValueError as e:
+            ap.error(str(e))
         return
     if a.what == "kappas":
         entries = [(f, i, kd, s) for f in a.families for i in a.inits if i == "panel" or f == "gpt"

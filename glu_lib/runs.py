@@ -22,7 +22,7 @@ from .kinds import KINDS, get_kind
 from .results import _path, check_writable, results_dir, save_result
 from .train import TrainConfig, train
 
-__all__ = ["GPT_RECIPES", "GPT_VARIANTS", "MNIST_STEPS", "MNIST_STEPS_60K", "gpt_recipe", "mnist_kernel_prediction", "mnist_steps_name", "train_gpt",
+__all__ = ["GPT_RECIPES", "GPT_VARIANTS", "MNIST_STEPS", "MNIST_STEPS_60K", "gpt_recipe", "LR_TRIAL_ITERS", "mnist_kernel_prediction", "SGD_LR_GRID", "sgd_lr_recipe", "mnist_steps_name", "train_gpt",
            "train_mnist_steps"]
 
 #: GPT recipes on character-level tiny-shakespeare. ``cpu`` is nanoGPT's CPU recipe (published validation
@@ -52,6 +52,43 @@ for _name in ("cpu", "cpu_sgd"):
     _r = {**GPT_RECIPES, **GPT_VARIANTS}[_name]
     GPT_VARIANTS[f"{_name}_lecun"] = dict(_r, model=dict(_r["model"], init="lecun"))
 del _name, _r
+#: Chapter 7's fair-optimisation control: SGD at each FFN kind's own best learning rate. The grid
+#: (the ``cpu_sgd`` recipe's 0.3 among them) is tried for :data:`LR_TRIAL_ITERS` iterations, the first
+#: iterations of the full run's schedule (``sgd_lr_recipe(..., trial=True)``); the full runs at a grid
+#: value other than 0.3 are the recipes ``cpu_sgd_lr<lr>`` and ``cpu_sgd_lecun_lr<lr>`` (min_lr a tenth
+#: of lr, as ``cpu_sgd``). Only the learning rate changes.
+SGD_LR_GRID = (0.1, 0.3, 1.0, 3.0)
+LR_TRIAL_ITERS = 400
+
+
+def _lr_tag(lr: float) -> str:
+    return f"{float(lr):g}".replace(".", "p")
+
+
+def sgd_lr_recipe(lr: float, init: str = "panel", *, trial: bool = False) -> str:
+    """The SGD recipe of the GPT panel (``init="panel"``, GPT-2's init) or of its LeCun arm at learning
+    rate ``lr`` of :data:`SGD_LR_GRID`: its :data:`LR_TRIAL_ITERS`-iteration trial (``trial=True``) or
+    the full run (``cpu_sgd``/``cpu_sgd_lecun`` themselves at 0.3)."""
+    if init not in ("panel", "lecun"):
+        raise ValueError(f"unknown init {init!r}; expected 'panel' or 'lecun'")
+    if not any(float(lr) == g for g in SGD_LR_GRID):
+        raise ValueError(f"lr {lr!r} is not in the grid {SGD_LR_GRID}")
+    base = "cpu_sgd" + ("_lecun" if init == "lecun" else "")
+    if float(lr) == GPT_VARIANTS[base]["train"]["lr"] and not trial:
+        return base
+    return f"{base}_lr{_lr_tag(lr)}" + ("_trial" if trial else "")
+
+
+for _base in ("cpu_sgd", "cpu_sgd_lecun"):
+    _r = GPT_VARIANTS[_base]
+    for _lr in SGD_LR_GRID:
+        _t = dict(_r["train"], lr=_lr, min_lr=_lr / 10)
+        GPT_VARIANTS[f"{_base}_lr{_lr_tag(_lr)}_trial"] = dict(
+            _r, train=dict(_t, max_iters=LR_TRIAL_ITERS, lr_decay_iters=_r["train"]["max_iters"],
+                           eval_interval=LR_TRIAL_ITERS // 2, ckpt_interval=0))
+        if _lr != _r["train"]["lr"]:
+            GPT_VARIANTS[f"{_base}_lr{_lr_tag(_lr)}"] = dict(_r, train=_t)
+del _base, _r, _lr, _t
 
 
 def gpt_recipe(recipe: str, ffn: str, vocab_size: int, seed: int = 0) -> tuple[GPTConfig, TrainConfig, int]:

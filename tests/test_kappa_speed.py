@@ -423,3 +423,101 @@ def test_plot_before_after_draws_one_point_per_comparison_and_refuses_bad_ratios
         with pytest.raises(ValueError, match=match):
             ks.plot_before_after(ax, [bad])
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- the learning-rate control
+
+def test_sgd_lr_recipes_change_only_the_learning_rate():
+    base = runs.gpt_recipe("cpu_sgd", "relu", 65)
+    full = runs.gpt_recipe(runs.sgd_lr_recipe(1.0), "relu", 65)
+    trial = runs.gpt_recipe(runs.sgd_lr_recipe(0.3, trial=True), "relu", 65)
+    assert runs.sgd_lr_recipe(0.3) == "cpu_sgd" and runs.sgd_lr_recipe(0.3, "lecun") == "cpu_sgd_lecun"
+    assert full[0] == base[0] and full[2] == base[2]
+    assert asdict(full[1]) == asdict(base[1]) | {"lr": 1.0, "min_lr": 0.1}
+    # the trial is the first LR_TRIAL_ITERS iterations of the full run's schedule
+    assert asdict(trial[1]) == asdict(base[1]) | {"max_iters": runs.LR_TRIAL_ITERS, "lr_decay_iters": 2000,
+                                                  "eval_interval": 200, "ckpt_interval": 0}
+    assert runs.gpt_recipe(runs.sgd_lr_recipe(3.0, "lecun"), "relu", 65)[0].init == "lecun"
+    with pytest.raises(ValueError, match="not in the grid"):
+        runs.sgd_lr_recipe(0.5)
+    with pytest.raises(ValueError, match="unknown init"):
+        runs.sgd_lr_recipe(1.0, "xavier")
+
+
+def _fake_trials(monkeypatch, losses):
+    """train_gpt replaced: the trial's training loss is ``losses[kind][lr]``; ``None`` diverges."""
+    calls = []
+
+    def fake(kind, recipe, **kw):
+        cfg = runs.gpt_recipe(recipe, kind, 65)[1]
+        calls.append((kind, recipe))
+        loss = losses[kind][cfg.lr]
+        if loss is None:
+            raise FloatingPointError("the loss became nan at iteration 7: lower the learning rate")
+        return {"history": {"train_loss": [4.0, loss], "val_loss": [4.0, loss + 0.1]}}
+
+    monkeypatch.setattr(runs, "train_gpt", fake)
+    return calls
+
+
+def test_lr_grid_stores_each_trial_and_picks_each_kinds_best(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    losses = {"relu": {0.1: 2.5, 0.3: 2.2, 1.0: 2.4, 3.0: None}, "reglu": {0.1: 2.3, 0.3: 2.35, 1.0: None, 3.0: None}}
+    calls = _fake_trials(monkeypatch, losses)
+    data = ks.lr_grid(kinds=["relu", "reglu"])
+    assert len(calls) == 8 and all(r.endswith("_trial") for _, r in calls)
+    assert "nan" in data["trials"]["relu"]["3.0"]["diverged"]
+    assert ks.best_lrs(data) == {"relu": 0.3, "reglu": 0.1}
+    # resumable: nothing is trained again
+    assert ks.lr_grid(kinds=["relu", "reglu"]) == data and len(calls) == 8
+    # the queue trains only the kinds whose best is not the recipe's own 0.3
+    trained = []
+
+    def fake_full(kind, recipe, **kw):
+        trained.append((kind, recipe, kw["seed"]))
+        return {"ffn": kind, "recipe": recipe, "seed": kw["seed"], "history": {"train_loss": [4.0, 2.0],
+                                                                              "val_loss": [4.0, 2.1]}}
+
+    monkeypatch.setattr(runs, "train_gpt", fake_full)
+    done = ks.own_lr_queue(kinds=["relu", "reglu"], seeds=[0, 1], ckpt_dir=tmp_path)
+    assert trained == [("reglu", "cpu_sgd_lr0p1", 0), ("reglu", "cpu_sgd_lr0p1", 1)]
+    assert done == ["gpt_cpu_sgd_lr0p1_reglu_seed0", "gpt_cpu_sgd_lr0p1_reglu_seed1"]
+    assert ks.own_lr_history("reglu", 1, 0.1)["train_loss"] == [4.0, 2.0]
+    assert ks.own_lr_history("relu", 0, 1.0) is None
+
+
+def test_best_lrs_rejects_an_incomplete_or_all_diverged_grid():
+    spec = {"lrs": [0.1, 0.3]}
+    with pytest.raises(ValueError, match="lacks the trials"):
+        ks.best_lrs({"spec": spec, "trials": {"relu": {"0.1": {"train_loss": 2.0}}}})
+    with pytest.raises(ValueError, match="every learning-rate trial of 'relu' diverged"):
+        ks.best_lrs({"spec": spec, "trials": {"relu": {"0.1": {"diverged": "nan"}, "0.3": {"diverged": "nan"}}}})
+
+
+def test_own_lr_queue_needs_a_stored_grid(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match="run lr-grid first"):
+        ks.own_lr_queue(seeds=[0])
+
+
+def test_lr_grid_never_replaces_a_grid_of_another_specification(tmp_path, monkeypatch):
+    from glu_lib.config import Preset
+    from glu_lib.results import save_result
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    save_result(ks.lr_grid_name(), {"spec": {"lrs": [1.0]}, "trials": {}}, Preset("kappa_speed", "lr_grid", {}))
+    with pytest.raises(ValueError, match="another specification"):
+        ks.lr_grid(kinds=["relu"])
+
+
+def test_trained_sweep_never_replaces_a_sweep_of_another_recipe(tmp_path, monkeypatch):
+    """Sweeping the AdamW checkpoints under the SGD sweep's name used to wipe the SGD sweep's κ."""
+    from glu_lib.config import Preset
+    from glu_lib.results import load_result, save_result
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    stored = {"spec": {"recipe": "cpu_sgd_lecun"}, "kappas": {"gpt/lecun/relu/0": {"loss": {"kappa": 5.0}}}}
+    save_result("t", stored, Preset("kappa_speed", "trained", {}))
+    with pytest.raises(ValueError, match="another specification"):
+        ks.trained_sweep("t", tmp_path, optimizer="adamw", seeds=[0])
+    assert load_result("t")["data"] == stored
