@@ -38,7 +38,7 @@ __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "r
            "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
            "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention",
            "BeforeAfter", "plot_before_after", "lr_grid_name", "lr_grid", "best_lrs", "own_lr_name",
-           "own_lr_queue", "own_lr_history"]
+           "own_lr_queue", "own_lr_history", "gpt_rerun"]
 
 #: ``panel`` is each stored panel model's own initialisation (GPT-2's for the GPT, the official
 #: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
@@ -461,12 +461,49 @@ def trained_sweep(name: str, ckpt_dir, *, init: str = "lecun", optimizer: str = 
             data["kappas"][key] = readout_kappas("gpt", kind, s, n=n, init=init, state=state)
             data["kappas"][key] |= {"seconds": round(time.perf_counter() - t, 1),
                                     "threads": torch.get_num_threads(), "iter": int(ck["iter"])}
+            try:  # a re-run of a stored run (gpt_rerun): how far its losses are from the stored ones
+                stored = stored_history("gpt", optimizer, kind, s, init)
+            except ValueError:
+                stored = None
+            if stored is not None:
+                data["kappas"][key]["check"] = rerun_check(stored, ck["history"])
             save_result(name, data, Preset("kappa_speed", "trained", MappingProxyType(
                 {**spec, "threads": torch.get_num_threads()})))
             if log:
                 k = data["kappas"][key]
                 log(f"{name} {key}: " + " ".join(f"{r} {k[r]['kappa']:.4g}" for r in READOUTS))
     return data
+
+
+def gpt_rerun(*, init: str = "panel", optimizer: str = "sgd", kinds=None, seeds=(0, 1, 2, 3),
+              ckpt_dir="checkpoints", log=None) -> list[str]:
+    """Train the stored GPT runs of ``init``/``optimizer`` again with their recipe, to complete checkpoints
+    ``<ckpt_dir>/gpt_<recipe>_<kind>_seed<s>.pt`` (the panel's runs kept their histories, not their
+    weights), for :func:`trained_sweep`, which compares each re-run's losses with the stored run's. Nothing
+    is stored under ``results/``; an interrupted re-run resumes from its checkpoint, a complete one is not
+    trained again, and workers share the queue through claims (:mod:`glu_lib.claims`). Returns the
+    checkpoint names trained here."""
+    from pathlib import Path
+
+    from .claims import claim
+    from .results import results_dir
+    from .runs import train_gpt
+
+    recipe, done = gpt_recipe_name(init, optimizer), []
+    for seed in seeds:
+        for kind in kinds or [k for p in PAIRS for k in p]:
+            name = f"gpt_{recipe}_{kind}_seed{seed}"
+            held = claim(results_dir() / ".claims", f"rerun_{name}")
+            if held is None:
+                if log:
+                    log(f"{name}: claimed by another worker, skipped")
+                continue
+            with held:
+                h = train_gpt(kind, recipe, ckpt_dir=Path(ckpt_dir), seed=seed)["history"]
+            done.append(name)
+            if log:
+                log(f"{name} (re-run): train {h['train_loss'][-1]:.4f} val {h['val_loss'][-1]:.4f}")
+    return done
 
 
 def stored_kappas(name: str) -> dict | None:
@@ -1006,6 +1043,13 @@ def _main(argv=None) -> None:
     o.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
     o.add_argument("--ckpt-dir", default="checkpoints")
     o.add_argument("--threads", type=int, default=1)
+    rr = sub.add_parser("rerun", help="train stored GPT runs again to complete checkpoints (gpt_rerun)")
+    rr.add_argument("--init", default="panel", choices=INITS)
+    rr.add_argument("--optimizer", default="sgd", choices=_OPTIMIZERS)
+    rr.add_argument("--kinds", nargs="+", default=list(_KINDS), choices=_KINDS)
+    rr.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
+    rr.add_argument("--ckpt-dir", default="checkpoints")
+    rr.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
     if a.threads < 1:
         ap.error(f"--threads must be >= 1, got {a.threads}")
@@ -1016,6 +1060,10 @@ def _main(argv=None) -> None:
                           seeds=a.seeds, n=a.n, log=lambda line: print(line, file=sys.stderr, flush=True))
         except ValueError as e:
             ap.error(str(e))
+        return
+    if a.what == "rerun":
+        gpt_rerun(init=a.init, optimizer=a.optimizer, kinds=a.kinds, seeds=a.seeds, ckpt_dir=a.ckpt_dir,
+                  log=lambda line: print(line, file=sys.stderr, flush=True))
         return
     if a.what in ("lr-grid", "own-lr"):
         try:

@@ -521,3 +521,22 @@ def test_trained_sweep_never_replaces_a_sweep_of_another_recipe(tmp_path, monkey
     with pytest.raises(ValueError, match="another specification"):
         ks.trained_sweep("t", tmp_path, optimizer="adamw", seeds=[0])
     assert load_result("t")["data"] == stored
+
+
+def test_gpt_rerun_trains_to_checkpoints_and_stores_nothing(tmp_path, monkeypatch):
+    from glu_lib import claims
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path / "results"))
+    seen = []
+
+    def fake(kind, recipe, **kw):
+        seen.append((kind, recipe, kw["seed"], kw["ckpt_dir"]))
+        return {"history": {"train_loss": [4.0, 2.0], "val_loss": [4.0, 2.1]}}
+
+    monkeypatch.setattr(runs, "train_gpt", fake)
+    held = claims.claim(tmp_path / "results" / ".claims", "rerun_gpt_cpu_sgd_relu_seed1")  # another worker's
+    done = ks.gpt_rerun(kinds=["relu", "reglu"], seeds=[1], ckpt_dir=tmp_path / "ck")
+    held.release()
+    assert done == ["gpt_cpu_sgd_reglu_seed1"]
+    assert seen == [("reglu", "cpu_sgd", 1, tmp_path / "ck")]
+    assert not list((tmp_path / "results").glob("*.json"))
