@@ -281,7 +281,7 @@ plt.show()
 # (weights $\mathcal N(0, 0.02^2)$); the same GPTs with LeCun's ($\mathcal N(0, 1/\text{fan-in})$
 # for every linear layer of the blocks) give GLU a far lower $\kappa$. The LeCun arm is trained
 # with the same recipes (`cpu_lecun`, `cpu_sgd_lecun` in `glu_lib.runs`: only the init
-# differs), SGD first, with `python -m glu_lib.kappa_speed train`.
+# differs), with SGD and with AdamW, 4 seeds each, by `python -m glu_lib.kappa_speed train`.
 #
 # The $\kappa$ ratios of both arms, first (geometric mean over seeds; each readout):
 
@@ -314,7 +314,11 @@ assert glu_lower_gpt["panel", "loss"] == 0 and glu_lower_gpt["lecun", "loss"] ==
 # GPT-2 init, in every pair**. Under GPT-2 init the non-GLU GPT trains faster with SGD in
 # every seed of relu/reglu and gelu/geglu and in half the seeds of silu/swiglu (the table of
 # speeds above), in line with its lower loss-gradient $\kappa$; the prediction is that this
-# ordering flips with the init.
+# ordering flips with the init. For AdamW the argument predicts nothing: AdamW's steps are
+# not gradient descent on the NTK, and with GPT-2's init the GLU GPT already trains faster
+# under AdamW despite its higher $\kappa$. The AdamW arm is reported beside the SGD arm as a
+# control: if GLU's AdamW advantage also grows with the LeCun init, the init helps GLU for
+# reasons that need not go through $\kappa$.
 #
 # The result: how many of the planned runs are stored, and the mean training-loss difference
 # non-GLU − GLU for each pair, init and optimiser over the seeds whose two runs are stored.
@@ -335,10 +339,14 @@ for (o, p, i), d in sorted(diffs.items()):
     print(f"{o:6}{p[0] + '/' + p[1]:13}{NAMES['gpt', i]:10} seeds {len(d)}: "
           f"{np.mean(d):+.3f} (" + ", ".join(f"{v:+.3f}" for v in d) + ")")
 
-# %% mystnb={"figure": {"caption": "Stored runs, SGD: mean training-loss difference non-GLU \u2212 GLU of the GPT (positive: GLU trains faster) with GPT-2 init (the panel, hatched) and LeCun init (solid), per pair; dots are single seeds. The LeCun arm shows only the seeds stored so far.", "name": "fig-kappa-speed-intervention"}} tags=["hide-input"]
-fig, ax = plt.subplots(figsize=(COLUMN_WIDTH * 0.7, 3.0), layout="constrained")
-ks.plot_intervention(ax, {(p, i): d for (o, p, i), d in diffs.items() if o == "sgd"})
-ax.legend(loc="best")
+# %% mystnb={"figure": {"caption": "Stored runs: mean training-loss difference non-GLU \u2212 GLU of the GPT (positive: GLU trains faster) with GPT-2 init (the panel, hatched) and LeCun init (solid), per pair, under SGD (left) and AdamW (right); dots are single seeds.", "name": "fig-kappa-speed-intervention"}} tags=["hide-input"]
+fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.0), sharey=True,
+                         layout="constrained")
+for ax, o in zip(axes, OPTIMIZERS):
+    ks.plot_intervention(ax, {(p, i): d for (o2, p, i), d in diffs.items() if o2 == o})
+    ax.set_title(OPT_NAMES[o])
+    ax.label_outer()
+axes[0].legend(loc="best")
 plt.show()
 
 # %%
@@ -361,6 +369,72 @@ lecun_sgd = [d for (o, p, i), v in diffs.items()
 print(f"LeCun init, SGD: GLU faster in {sum(d > 0 for d in lecun_sgd)} of "
       f"{len(lecun_sgd)} seeds and pairs")
 assert all(d > 0 for d in lecun_sgd)
+
+# %% [markdown]
+# ### A control: each kind at its own learning rate
+#
+# The SGD recipe uses one learning rate for all six kinds: 0.3, the best of 0.3, 1 and 3 in
+# 400-iteration trials of one kind. Chapter 4 found that a two-layer ReGLU net tolerates a
+# step about 50 times larger than ReLU's, so one shared learning rate may favour one kind,
+# and "which kind trains faster" may be a statement about the learning rate. The control
+# changes only the learning rate: for every kind and both inits, 400-iteration trials at
+# 0.1, 0.3, 1 and 3 (the first 400 iterations of the full run's schedule, seed 0;
+# `python -m glu_lib.kappa_speed lr-grid`), then the full SGD run of every seed at the
+# kind's best (`own-lr`; at 0.3 the intervention's runs above are the kind's own).
+#
+# The trials' training loss at iteration 400 (`diverged`: the loss became non-finite), and
+# each kind's best learning rate:
+
+# %%
+from glu_lib.runs import SGD_LR_GRID
+
+KINDS = [k for p in PAIRS for k in p]
+best_lr = {}
+for i in ks.INITS:
+    g = load_result(ks.lr_grid_name(i))
+    if g is None:
+        print(f"{NAMES['gpt', i]}: no learning-rate grid stored")
+        continue
+    trials = g["data"]["trials"]
+    print(f"{NAMES['gpt', i]} (SGD){'':4}" + "".join(f"{f'lr {lr:g}':>10}" for lr in SGD_LR_GRID)
+          + f"{'best':>7}")
+    complete = [k for k in KINDS if len(trials.get(k, {})) == len(SGD_LR_GRID)]
+    best_lr[i] = ks.best_lrs({"spec": g["data"]["spec"],
+                              "trials": {k: trials[k] for k in complete}})
+    for k in complete:
+        cells = [trials[k][str(lr)].get("train_loss") for lr in SGD_LR_GRID]
+        print(f"  {k:14}" + "".join(f"{c:>10.3f}" if c is not None else f"{'diverged':>10}"
+                                    for c in cells) + f"{best_lr[i][k]:>7g}")
+
+# %% [markdown]
+# The comparison again, each kind at its own best learning rate: the mean training-loss
+# difference non-GLU − GLU (positive: GLU trains faster) at the shared 0.3 (as above) and
+# at the kinds' own rates, over the seeds whose two own-rate runs are stored:
+
+# %%
+own = {}  # (init, pair) -> per-seed differences at the kinds' own learning rates
+for i, b in best_lr.items():
+    for p in PAIRS:
+        if not all(k in b for k in p):
+            continue
+        for s in P.seeds:
+            try:
+                h = [ks.own_lr_history(k, s, b[k], i) for k in p]
+            except ValueError:  # a diverged run: no speed to compare
+                continue
+            if all(h):
+                own.setdefault((i, p), []).append(
+                    ks.mean_train_loss(h[0]) - ks.mean_train_loss(h[1]))
+print(f"{'init':10}{'pair':13}{'lr':>10}{'shared 0.3':>13}{'own lr':>18}")
+flipped = {}
+for (i, p), d in sorted(own.items()):
+    shared = diffs["sgd", p, i][: len(d)]
+    flipped[i, p] = np.sign(np.mean(d)) != np.sign(np.mean(shared))
+    lrs = f"{best_lr[i][p[0]]:g}/{best_lr[i][p[1]]:g}"
+    print(f"{NAMES['gpt', i]:10}{p[0] + '/' + p[1]:13}{lrs:>10}{np.mean(shared):>+13.3f}"
+          f"{np.mean(d):>+9.3f} ({sum(v > 0 for v in d)}/{len(d)})")
+print(f"pairs whose faster kind changes with the learning rate: "
+      f"{sum(flipped.values())} of {len(flipped)}")
 
 # %% [markdown]
 # ## κ after training
@@ -432,27 +506,41 @@ for f in PANEL:
 
 # %% [markdown]
 # The GPT runs whose trained weights were kept, per seed (`s0` is seed 0), in the columns
-# of the table above: the LeCun arm trained with SGD (`GPT LeCun`, through the same
-# readouts on the same 64 training windows; its "logit sum" is the scalar readout of the
-# sections above), and chapter 5's GPT-2-init GPT trained with AdamW at seeds 2 and 3
-# (`GPT adamw`, the CPU recipe of the panel, logit sum only: chapter 5's readout, the
-# logit sum at the last position, on 64 validation windows):
+# of the table above, through the same readouts on the same 64 training windows (the
+# "logit sum" is the scalar readout of the sections above): the LeCun arm, trained with SGD
+# and with AdamW (`GPT LeCun`), and the panel's GPT-2-init GPT trained with SGD (`GPT`),
+# whose runs kept only their histories and were trained again with their recipe
+# (`python -m glu_lib.kappa_speed rerun`); last, chapter 5's GPT-2-init GPT trained with
+# AdamW at seeds 2 and 3 (`GPT adamw`, logit sum only: chapter 5's readout, the logit sum
+# at the last position, on 64 validation windows).
 
 # %%
-KT = ks.stored_kappas("kappa_speed_trained") or {}
 GPT_R = {"logit_sum": "scalar", "centred": "centred", "loss": "loss"}
-lecun_ba = {}
-for p in PAIRS:
-    for s in P.seeds:
-        keys = [("gpt", "lecun", k, s) for k in p]
-        if all(k in KT for k in keys):
-            a, b = keys
-            lecun_ba[p, s] = {r: (K[a][GPT_R[r]]["kappa"] / K[b][GPT_R[r]]["kappa"],
-                                  KT[a][GPT_R[r]]["kappa"] / KT[b][GPT_R[r]]["kappa"])
-                              for r in TR}
-            cells = [f"{sig(x):>7}→{sig(y):<12}" for x, y in lecun_ba[p, s].values()]
-            print(f"{'GPT LeCun':11}{p[0] + '/' + p[1] + f' s{s}':14}"
-                  + "".join(cells).rstrip())
+TRAINED_GPT = {("lecun", "sgd"): "kappa_speed_trained",
+               ("lecun", "adamw"): "kappa_speed_trained_adamw",
+               ("panel", "sgd"): "kappa_speed_trained_panel_sgd"}
+gpt_ba, rerun_rel = {}, []  # (init, optimiser) -> {(pair, seed): {readout: (before, after)}}
+for (i, o), stored_name in TRAINED_GPT.items():
+    KT = ks.stored_kappas(stored_name) or {}
+    res = load_result(stored_name)
+    rerun_rel += [e["check"]["final_rel_diff"] for e in res["data"]["kappas"].values()
+                  if "check" in e] if res else []
+    for p in PAIRS:
+        for s in P.seeds:
+            keys = [("gpt", i, k, s) for k in p]
+            if all(k in KT for k in keys):
+                a, b = keys
+                gpt_ba.setdefault((i, o), {})[p, s] = {
+                    r: (K[a][GPT_R[r]]["kappa"] / K[b][GPT_R[r]]["kappa"],
+                        KT[a][GPT_R[r]]["kappa"] / KT[b][GPT_R[r]]["kappa"]) for r in TR}
+                cells = [f"{sig(x):>7}→{sig(y):<12}"
+                         for x, y in gpt_ba[i, o][p, s].values()]
+                print(f"{NAMES['gpt', i] + ' ' + o:16}{p[0] + '/' + p[1] + f' s{s}':14}"
+                      + "".join(cells).rstrip())
+if rerun_rel:
+    rerun_rel = np.array(rerun_rel)
+    print(f"GPT re-runs: final training loss vs the stored run's, relative difference "
+          f"median {sig(np.median(rerun_rel), 2)}, largest {sig(rerun_rel.max(), 2)}")
 ch5 = load_result("deep_trained_gpt_cpu")
 ch5 = ch5["data"]["kernels"] if ch5 else {}
 gpt2_ba = {}
@@ -462,7 +550,7 @@ for p in PAIRS:
         if a and b:
             gpt2_ba[p, s] = (a["init"]["kappa_full"] / b["init"]["kappa_full"],
                              a["trained"]["kappa_full"] / b["trained"]["kappa_full"])
-            print(f"{'GPT adamw':11}{p[0] + '/' + p[1] + f' s{s}':14}"
+            print(f"{'GPT adamw':16}{p[0] + '/' + p[1] + f' s{s}':14}"
                   f"{sig(gpt2_ba[p, s][0]):>7}→{sig(gpt2_ba[p, s][1])}")
 
 # %% [markdown]
@@ -479,8 +567,9 @@ for f in PANEL:
         for r in TR:
             groups[f"{NAMES_T[f]} {o}", r] = [tuple(row) for p in PAIRS
                                               for row in before_after[f, o, p][r]]
-for r in TR:
-    groups["GPT LeCun sgd", r] = [v[r] for v in lecun_ba.values()]
+for (i, o), ba in gpt_ba.items():
+    for r in TR:
+        groups[f"{NAMES['gpt', i]} {o}", r] = [v[r] for v in ba.values()]
 groups["GPT GPT-2 adamw", "logit_sum"] = list(gpt2_ba.values())
 init_count, after_count, nearer = {}, {}, {}
 print(f"{'':16}{'':19}{'GLU lower κ':>16}{'order':>9}{'nearer':>9}")
@@ -538,10 +627,11 @@ if len(done) == n_runs // 2:  # the prose below describes the complete panel
     k, n = pooled("Mixer", "loss")
     assert k / n < 0.5 and after_count["Mixer adamw", "loss"] == (3, 12)
 
-# %% mystnb={"figure": {"caption": "\u03ba before and after training: log \u03ba-ratio non-GLU/GLU at initialisation (x) against the same ratio after training (y), one point per comparison (family, pair, optimiser, seed), one panel per readout. Colour: optimiser; marker: family (circle ViT, square Mixer, triangle GPT; hollow triangles: LeCun init, SGD; grey triangles, logit sum only: chapter 5's GPT-2-init GPT trained with AdamW, its own probes). Points above the horizontal line have GLU with the lower \u03ba after training.", "name": "fig-kappa-speed-after"}} tags=["hide-input"]
+# %% mystnb={"figure": {"caption": "\u03ba before and after training: log \u03ba-ratio non-GLU/GLU at initialisation (x) against the same ratio after training (y), one point per comparison (family, pair, optimiser, seed), one panel per readout. Colour: optimiser; marker: family (circle ViT, square Mixer, triangle GPT; hollow triangles: the GPT with LeCun init; grey triangles, logit sum only: chapter 5's GPT-2-init GPT trained with AdamW, its own probes). Points above the horizontal line have GLU with the lower \u03ba after training.", "name": "fig-kappa-speed-after"}} tags=["hide-input"]
 pts = {r: [ks.BeforeAfter(f, o, "panel", *row) for f in PANEL for o in OPTIMIZERS
            for p in PAIRS for row in before_after[f, o, p][r]]
-       + [ks.BeforeAfter("gpt", "sgd", "lecun", *v[r]) for v in lecun_ba.values()]
+       + [ks.BeforeAfter("gpt", o, i, *v[r]) for (i, o), ba in gpt_ba.items()
+          for v in ba.values()]
        for r in TR}
 pts["logit_sum"] += [ks.BeforeAfter("gpt", "adamw", "panel", *v,
                                     note="gpt, adamw, ch. 5") for v in gpt2_ba.values()]

@@ -68,16 +68,9 @@ def _permutation_masks(rng: np.random.Generator, n: int, na: int, n_permutations
 
 def _masked_energies(D: np.ndarray, masks: np.ndarray) -> np.ndarray:
     """Energy distance ``2·mean D[a, b] − mean D[a, a] − mean D[b, b]`` for every row ``a`` of ``masks``
-    (``b`` its complement), from the pairwise distance matrix ``D``, all rows at once."""
-    a = masks.astype(np.float64)
-    na = a.sum(1)
-    nb = len(D) - na
-    aD = a @ D
-    s_aa = np.einsum("ij,ij->i", aD, a)
-    s_a_all = aD.sum(1)
-    s_ab = s_a_all - s_aa
-    s_bb = D.sum() - 2 * s_a_all + s_aa
-    return 2 * s_ab / (na * nb) - s_aa / na**2 - s_bb / nb**2
+    (``b`` its complement), from the pairwise distance matrix ``D``, all rows at once: the block form
+    (:func:`_block_energies`) with one point per block."""
+    return _block_energies(D, np.ones(len(D)), masks)
 
 
 def energy_distance(A, B) -> float:

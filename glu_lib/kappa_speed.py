@@ -509,15 +509,20 @@ def gpt_rerun(*, init: str = "panel", optimizer: str = "sgd", kinds=None, seeds=
 def stored_kappas(name: str) -> dict | None:
     """The κ values of a stored :func:`kappa_sweep` as ``{(family, init, kind, seed): entry}``, or
     ``None`` when absent."""
+    return _stored_entries(name, "kappas")
+
+
+def _stored_entries(name: str, field: str) -> dict | None:
+    """``data[field]`` of a stored result keyed ``a/b/kind/seed``, as ``{(a, b, kind, seed): entry}``."""
     from .results import load_result
 
     res = load_result(name)
     if res is None:
         return None
     out = {}
-    for key, v in res["data"]["kappas"].items():
-        f, i, k, s = key.split("/")
-        out[(f, i, k, int(s))] = v
+    for key, v in res["data"][field].items():
+        a, b, k, s = key.split("/")
+        out[(a, b, k, int(s))] = v
     return out
 
 
@@ -662,16 +667,7 @@ def panel_trained(name: str = "kappa_speed_panel_trained", ckpt_dir="checkpoints
 def stored_panel_trained(name: str = "kappa_speed_panel_trained") -> dict | None:
     """The runs of a stored :func:`panel_trained` as ``{(family, optimizer, kind, seed): entry}``, or
     ``None`` when absent."""
-    from .results import load_result
-
-    res = load_result(name)
-    if res is None:
-        return None
-    out = {}
-    for key, v in res["data"]["runs"].items():
-        f, o, k, s = key.split("/")
-        out[(f, o, k, int(s))] = v
-    return out
+    return _stored_entries(name, "runs")
 
 
 def trained_ratios(entries: dict, family: str, optimizer: str, pair, seeds, *, readout: str = "loss",
