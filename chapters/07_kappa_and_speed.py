@@ -396,8 +396,8 @@ for i in ks.INITS:
         print(f"{NAMES['gpt', i]}: no learning-rate grid stored")
         continue
     trials = g["data"]["trials"]
-    print(f"{NAMES['gpt', i]} (SGD){'':4}" + "".join(f"{f'lr {lr:g}':>10}" for lr in SGD_LR_GRID)
-          + f"{'best':>7}")
+    print(f"{NAMES['gpt', i] + ' (SGD)':16}" + "".join(f"{f'lr {lr:g}':>10}"
+                                                      for lr in SGD_LR_GRID) + f"{'best':>7}")
     complete = [k for k in KINDS if len(trials.get(k, {})) == len(SGD_LR_GRID)]
     best_lr[i] = ks.best_lrs({"spec": g["data"]["spec"],
                               "trials": {k: trials[k] for k in complete}})
@@ -412,8 +412,10 @@ for i in ks.INITS:
 # at the kinds' own rates, over the seeds whose two own-rate runs are stored:
 
 # %%
-own = {}  # (init, pair) -> per-seed differences at the kinds' own learning rates
+own, shared = {}, {}  # (init, pair) -> {seed: difference} at own / shared rates
 for i, b in best_lr.items():
+    at_shared = {(c.pair, c.seed): c.loss_diff
+                 for c in ks.comparisons(K, "gpt", "sgd", init=i)}
     for p in PAIRS:
         if not all(k in b for k in p):
             continue
@@ -422,19 +424,22 @@ for i, b in best_lr.items():
                 h = [ks.own_lr_history(k, s, b[k], i) for k in p]
             except ValueError:  # a diverged run: no speed to compare
                 continue
-            if all(h):
-                own.setdefault((i, p), []).append(
-                    ks.mean_train_loss(h[0]) - ks.mean_train_loss(h[1]))
-print(f"{'init':10}{'pair':13}{'lr':>10}{'shared 0.3':>13}{'own lr':>18}")
-flipped = {}
+            if all(h) and (p, s) in at_shared:
+                own.setdefault((i, p), {})[s] = (ks.mean_train_loss(h[0])
+                                                 - ks.mean_train_loss(h[1]))
+                shared.setdefault((i, p), {})[s] = at_shared[p, s]
+print(f"{'init':10}{'pair':13}{'lr':>10}{'shared 0.3':>18}{'own lr':>18}")
+flipped = {}  # pairs with a kind off the shared rate: does the faster kind change?
 for (i, p), d in sorted(own.items()):
-    shared = diffs["sgd", p, i][: len(d)]
-    flipped[i, p] = np.sign(np.mean(d)) != np.sign(np.mean(shared))
+    d, sh = np.array(list(d.values())), np.array(list(shared[i, p].values()))
     lrs = f"{best_lr[i][p[0]]:g}/{best_lr[i][p[1]]:g}"
-    print(f"{NAMES['gpt', i]:10}{p[0] + '/' + p[1]:13}{lrs:>10}{np.mean(shared):>+13.3f}"
-          f"{np.mean(d):>+9.3f} ({sum(v > 0 for v in d)}/{len(d)})")
-print(f"pairs whose faster kind changes with the learning rate: "
-      f"{sum(flipped.values())} of {len(flipped)}")
+    if lrs != "0.3/0.3":  # else the own-rate runs are the shared-rate runs
+        flipped[i, p] = np.sign(d.mean()) != np.sign(sh.mean())
+    print(f"{NAMES['gpt', i]:10}{p[0] + '/' + p[1]:13}{lrs:>10}"
+          f"{sh.mean():>+11.3f} ({(sh > 0).sum()}/{len(sh)})"
+          f"{d.mean():>+11.3f} ({(d > 0).sum()}/{len(d)})")
+print(f"pairs with a kind off the shared 0.3: {len(flipped)}; the faster kind "
+      f"(mean over seeds) changes in {sum(flipped.values())}")
 
 # %% [markdown]
 # ## κ after training
@@ -728,9 +733,11 @@ elif not any(held):
 else:
     iv = "holds" if all(held) and seeds_ok else "holds in part"
 n_sgd = sum(r[0] == "sgd" for r in stored_runs)
+n_adamw = sum(r[0] == "adamw" for r in stored_runs)
+adamw = [v for (o, _), v in test.items() if o == "adamw"]
 fam_after = {}  # family -> readout -> (GLU lower after, comparisons), optimisers pooled
 for (g, r), (k, n) in after_count.items():
-    if g.split()[0] in ("ViT", "Mixer") or g == "GPT GPT-2 adamw":
+    if g.split()[0] in ("ViT", "Mixer") or g in ("GPT GPT-2 adamw", "GPT sgd"):
         c = fam_after.setdefault(g.split()[0], {}).setdefault(r, [0, 0])
         c[0], c[1] = c[0] + k, c[1] + n
 print("GLU lower kappa after training, optimisers pooled:")
@@ -758,7 +765,8 @@ rows = [
 n_cells = len(SETTINGS) * len(PAIRS)
 gpt_sgd = [np.mean([c.loss_diff for c in comps["gpt", "sgd"] if c.pair == p])
            for p in PAIRS]
-lecun_kept = after_count.get(("GPT LeCun sgd", "loss"), (0, 0))
+lecun_kept = {o: after_count.get((f"GPT LeCun {o}", "loss"), (0, 0)) for o in OPTIMIZERS}
+k_kept, n_kept = map(sum, zip(*lecun_kept.values()))
 findings = [
     Finding("CPU stand-in, SGD: the lower loss-gradient κ at init goes with faster "
             "training", "Section 'Does the kind with the lower κ train faster?'",
@@ -770,6 +778,18 @@ findings = [
             "speed ordering", "Section 'The intervention'", "not run",
             f"LeCun arm {n_sgd} of 24 SGD runs; prediction held in {sum(held)} of "
             f"{len(sgd)} pairs tested", iv),
+    Finding("CPU stand-in, GPT, AdamW (a control): the LeCun init enlarges GLU's "
+            "advantage", "Section 'The intervention'", "not run",
+            f"LeCun arm {n_adamw} of 24 AdamW runs; GLU's advantage grows in "
+            f"{sum(g for g, _, _ in adamw)} of {len(adamw)} pairs",
+            "not tested" if not adamw else "holds" if all(g for g, _, _ in adamw)
+            else "holds in part" if any(g for g, _, _ in adamw) else "does not hold"),
+    Finding("CPU stand-in, GPT, SGD: the faster kind of each pair is the same with each "
+            "kind at its own best learning rate", "Section 'A control'", "not run",
+            f"{len(flipped)} pair/init cells off the shared rate, "
+            f"{sum(flipped.values())} change",
+            "not tested" if not flipped else "holds" if not any(flipped.values())
+            else "does not hold" if all(flipped.values()) else "holds in part"),
     Finding("CPU stand-in: GLU has the lower logit-sum κ after training (ViT, Mixer, "
             "GPT)", "Section 'κ after training'", "not run",
             f"{len(KP)} of {n_runs} ViT/Mixer runs; " + ", ".join(
@@ -782,12 +802,11 @@ findings = [
                 f"{g} {v['loss'][0]}/{v['loss'][1]}"
                 for g, v in fam_after.items() if "loss" in v),
             after_status(after_loss)),
-    Finding("GPT, LeCun init, SGD: GLU keeps the lower loss-gradient κ after training",
+    Finding("GPT, LeCun init: GLU keeps the lower loss-gradient κ after training",
             "Section 'κ after training'", "not run",
-            f"{lecun_kept[0]} of {lecun_kept[1]} comparisons (the runs stored so far)",
-            "not tested" if not lecun_kept[1] else "holds"
-            if lecun_kept[0] == lecun_kept[1] else "holds in part" if lecun_kept[0]
-            else "does not hold"),
+            ", ".join(f"{OPT_NAMES[o]} {k} of {n}" for o, (k, n) in lecun_kept.items())
+            + " comparisons", "not tested" if not n_kept else "holds"
+            if k_kept == n_kept else "holds in part" if k_kept else "does not hold"),
     Finding("Which kind has the lower κ depends on the readout",
             "Section 'Which kernel?'", "not run",
             f"{len(flips)} of {n_cells} model/pair cells change with the readout",

@@ -15,10 +15,15 @@ Three pieces:
 * **the intervention**: the GPT of the CPU recipe with LeCun initialisation instead of GPT-2's
   (:data:`INITS`), trained by a resumable queue (``python -m glu_lib.kappa_speed train``) whose stored
   runs sit beside chapter 6's GPT-2-init panel;
+* **the learning-rate control**: :func:`lr_grid` tries every SGD learning rate of
+  :data:`glu_lib.runs.SGD_LR_GRID` for every kind (``python -m glu_lib.kappa_speed lr-grid``),
+  :func:`best_lrs` picks each kind's best, and :func:`own_lr_queue` trains every kind at its own best
+  (``... own-lr``);
 * **κ after training**: :func:`panel_trained` trains chapter 6's ViT/Mixer panel runs again with their
   stored recipe, keeps the final models and reads κ before and after training through the same
   readouts on the same probes (``python -m glu_lib.kappa_speed panel-trained``); :func:`trained_sweep`
-  does the same for the GPT's LeCun arm from its checkpoints.
+  does the same for the GPT from its checkpoints (the LeCun arm's, kept by :func:`train_queue`, and
+  the panel's, trained again by :func:`gpt_rerun`: ``... rerun``).
 """
 
 from __future__ import annotations
