@@ -216,17 +216,22 @@ def own_lr_name(kind: str, seed: int, lr: float, init: str = "panel") -> str:
 
 
 def own_lr_queue(*, init: str = "panel", kinds=None, seeds=(0, 1, 2, 3), ckpt_dir="checkpoints",
-                 log=None) -> list[str]:
+                 lr: float | None = None, log=None) -> list[str]:
     """Train, seed by seed, every kind's SGD run at its own best learning rate (:func:`best_lrs` of the
-    stored :func:`lr_grid`) that is not stored yet; return the names trained. Runs at the recipe's own
-    0.3 are the intervention's and are not trained here."""
+    stored :func:`lr_grid`), or at ``lr`` of the grid for every kind when given, that is not stored yet;
+    return the names trained. Runs at the recipe's own 0.3 are the intervention's and are not trained
+    here."""
     from .results import load_result
     from .runs import sgd_lr_recipe
 
-    grid = load_result(lr_grid_name(init))
-    if grid is None:
-        raise ValueError(f"no stored learning-rate grid results/{lr_grid_name(init)}.json: run lr-grid first")
-    best = best_lrs(grid["data"])
+    if lr is not None:
+        sgd_lr_recipe(lr, init)  # a clear error for a rate off the grid
+        best = {k: lr for k in _KINDS}
+    else:
+        grid = load_result(lr_grid_name(init))
+        if grid is None:
+            raise ValueError(f"no stored learning-rate grid results/{lr_grid_name(init)}.json: run lr-grid first")
+        best = best_lrs(grid["data"])
     done = []
     for seed in seeds:
         for kind in kinds or [k for p in PAIRS for k in p]:
@@ -1043,6 +1048,7 @@ def _main(argv=None) -> None:
     o.add_argument("--kinds", nargs="+", default=list(_KINDS), choices=_KINDS)
     o.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
     o.add_argument("--ckpt-dir", default="checkpoints")
+    o.add_argument("--lr", type=float, default=None, help="this rate of the grid for every kind instead")
     o.add_argument("--threads", type=int, default=1)
     rr = sub.add_parser("rerun", help="train stored GPT runs again to complete checkpoints (gpt_rerun)")
     rr.add_argument("--init", default="panel", choices=INITS)
@@ -1071,7 +1077,7 @@ def _main(argv=None) -> None:
             if a.what == "lr-grid":
                 lr_grid(init=a.init, kinds=a.kinds, seed=a.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
             else:
-                own_lr_queue(init=a.init, kinds=a.kinds, seeds=a.seeds, ckpt_dir=a.ckpt_dir,
+                own_lr_queue(init=a.init, kinds=a.kinds, seeds=a.seeds, ckpt_dir=a.ckpt_dir, lr=a.lr,
                              log=lambda line: print(line, file=sys.stderr, flush=True))
         except ValueError as e:
             ap.error(str(e))
