@@ -43,7 +43,7 @@ __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "r
            "initial_loss", "steps_to_loss", "mean_train_loss", "Comparison", "comparisons", "SignTest",
            "sign_test", "rank_correlation", "kappa_ratios", "agreement", "OPTIMIZER_COLORS", "plot_scatter", "plot_intervention",
            "BeforeAfter", "plot_before_after", "lr_grid_name", "lr_grid", "best_lrs", "own_lr_name",
-           "own_lr_queue", "own_lr_history", "gpt_rerun"]
+           "own_lr_queue", "own_lr_history", "gpt_rerun", "sgd_loss_diffs"]
 
 #: ``panel`` is each stored panel model's own initialisation (GPT-2's for the GPT, the official
 #: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
@@ -708,6 +708,27 @@ def stored_history(family: str, optimizer: str, kind: str, seed: int, init: str 
 def own_lr_history(kind: str, seed: int, lr: float, init: str = "panel") -> dict | None:
     """:func:`stored_history` of the GPT's SGD run at learning rate ``lr`` (:func:`own_lr_name`)."""
     return _history(own_lr_name(kind, seed, lr, init))
+
+
+def sgd_loss_diffs(lrs: dict, *, init: str = "panel", pairs=PAIRS, seeds=(0, 1, 2, 3)) -> tuple[dict, list]:
+    """The GPT's SGD comparisons with each kind at its learning rate ``lrs[kind]`` (:func:`own_lr_name`):
+    ``({(pair, seed): mean training loss non-GLU − GLU}, [names of diverged runs])``, over the seeds
+    whose two runs are stored; a pair with a diverged run is left out of the first and named in the
+    second, never dropped silently. Keyed by seed, so comparisons at two sets of rates pair up seed by
+    seed."""
+    diffs, diverged = {}, []
+    for p in pairs:
+        for s in seeds:
+            h = []
+            for k in p:
+                try:
+                    h.append(own_lr_history(k, s, lrs[k], init))
+                except ValueError:
+                    diverged.append(own_lr_name(k, s, lrs[k], init))
+                    h.append(None)
+            if all(x is not None for x in h):
+                diffs[p, s] = mean_train_loss(h[0]) - mean_train_loss(h[1])
+    return diffs, diverged
 
 
 def _history(name: str) -> dict | None:

@@ -540,3 +540,27 @@ def test_gpt_rerun_trains_to_checkpoints_and_stores_nothing(tmp_path, monkeypatc
     assert done == ["gpt_cpu_sgd_reglu_seed1"]
     assert seen == [("reglu", "cpu_sgd", 1, tmp_path / "ck")]
     assert not list((tmp_path / "results").glob("*.json"))
+
+
+def test_sgd_loss_diffs_pair_by_seed_and_name_diverged_runs(tmp_path, monkeypatch):
+    """Comparisons at two sets of rates pair up by seed (they were once aligned by position), and a
+    diverged run is reported, not dropped."""
+    from glu_lib.config import Preset
+    from glu_lib.results import save_result
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+
+    def store(kind, seed, lr, mean):
+        data = {"history": {"iter": [0, 1, 2], "train_loss": [9.0, mean, mean]}} if mean else {"diverged": "nan"}
+        save_result(ks.own_lr_name(kind, seed, lr), data, Preset("gpt", "t", {}))
+
+    store("relu", 1, 0.3, 2.0), store("reglu", 1, 0.3, 1.5)  # seed 0 missing at 0.3
+    for s, (a, b) in enumerate([(2.2, 2.0), (2.1, 2.3)]):
+        store("relu", s, 0.1, a), store("reglu", s, 0.1, b)
+    store("gelu", 0, 0.1, 2.0), store("geglu", 0, 0.1, None)
+    shared, none = ks.sgd_loss_diffs({k: 0.3 for k in ("relu", "reglu")}, pairs=[("relu", "reglu")])
+    own, diverged = ks.sgd_loss_diffs({k: 0.1 for k in ("relu", "reglu", "gelu", "geglu")},
+                                      pairs=[("relu", "reglu"), ("gelu", "geglu")])
+    assert shared == {(("relu", "reglu"), 1): pytest.approx(0.5)} and none == []
+    assert own[("relu", "reglu"), 0] == pytest.approx(0.2) and own[("relu", "reglu"), 1] == pytest.approx(-0.2)
+    assert diverged == ["gpt_cpu_sgd_lr0p1_geglu_seed0"] and (("gelu", "geglu"), 0) not in own
