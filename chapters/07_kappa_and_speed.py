@@ -37,7 +37,9 @@
 # a shared CPU, each with its provenance); the $\kappa$ of all 96 models at initialisation
 # are stored in `results/kappa_speed_init.json`, and the $\kappa$ of the ViT and Mixer runs
 # before and after training (trained again to keep their weights) in
-# `results/kappa_speed_panel_trained.json`. The live part of this page rebuilds a slice of
+# `results/kappa_speed_panel_trained.json`; the GPTs' $\kappa$ after training in
+# `results/kappa_speed_trained*.json`, and the learning-rate trials in
+# `results/kappa_speed_lr_grid_*.json`. The live part of this page rebuilds a slice of
 # the models, checks that they are the runs' initial models, and recomputes their $\kappa$.
 # All of these runs are CPU stand-ins for the paper's deep models (MNIST-5k and
 # tiny-shakespeare instead of Tiny-ImageNet, CIFAR-10 and FineWeb-Edu; small models): what
@@ -525,15 +527,40 @@ for i in full_best:
             control[i, p, name] = d
             cells.append(f"{d.mean():+.3f} ({(d > 0).sum()}/{len(d)})")
             if name != "shared 0.3" and any(rates(i)[k] != 0.3 for k in p):
-                lr_flipped[i, p, name] = (np.sign(d.mean())
-                                       != np.sign(control[i, p, "shared 0.3"].mean()))
+                # the mean changes sign, and more than half of the seeds go with it
+                sign = np.sign(d.mean())
+                lr_flipped[i, p, name] = (
+                    (sign, "same")
+                    if sign == np.sign(control[i, p, "shared 0.3"].mean())
+                    else (sign, "seeds") if 2 * (np.sign(d) == sign).sum() > len(d)
+                    else (sign, "tie"))
         print(f"{NAMES['gpt', i]:10}{p[0] + '/' + p[1]:13}" + "".join(f"{c:>16}"
                                                                     for c in cells))
 for name in list(SCHEMES)[1:]:
     f = [v for (_, _, n), v in lr_flipped.items() if n == name]
-    print(f"{name}: {len(f)} pair/init cells with a kind off 0.3; the faster kind "
-          f"(mean over seeds) changes in {sum(f)}")
-n_flip = sum(lr_flipped.values())
+    print(f"{name}: {len(f)} pair/init cells with a kind off 0.3; the mean "
+          f"changes sign in {sum(w != 'same' for _, w in f)},\n  with most seeds in "
+          f"{sum(w == 'seeds' for _, w in f)}")
+n_flip = sum(w == "seeds" for _, w in lr_flipped.values())
+ties = [(i, p, n) for (i, p, n), (_, w) in lr_flipped.items() if w == "tie"]
+print(f"faster kind changed (mean and most seeds): {n_flip}; sign of the mean only:\n  "
+      + (", ".join(f"{NAMES['gpt', i]} {p[0]}/{p[1]} ({n})" for i, p, n in ties)
+         or "none"))
+if full_best:  # the prose below describes these stored runs
+    assert n_flip == 0 and agree_pick == 8
+    assert ties == [("panel", ("gelu", "geglu"), "400-it. pick")]
+
+# %% [markdown]
+# With each kind at its better rate of the full runs, no pair's faster kind changes: the
+# non-GLU GPT stays ahead with GPT-2's init (silu/swiglu stays a near-tie), and GLU stays
+# ahead with LeCun's. The 400-iteration pick, as the recipe's own rate was chosen, is the
+# better rate of the full runs for only 8 of the 12 kinds, and where it is not it moves
+# one pair: gelu/geglu with GPT-2's init goes from the non-GLU kind ahead in every seed to
+# a tie (the mean changes sign, with 2 of 4 seeds on each side), because the pick gives
+# gelu its worse rate. The two rates differ by a few hundredths of a nat of mean training
+# loss for every kind, less than the gaps between the kinds of a pair in most cells. The
+# LeCun arm's control has seeds 0 and 1 only; a rate below 0.1 was not tried, and 8 of the
+# 12 picks sit at the grid's lowest value.
 
 # %% [markdown]
 # ## κ after training
@@ -732,10 +759,11 @@ if len(done) == n_runs // 2:  # the prose below describes the complete panel
     k, n = pooled("Mixer", "loss")
     assert k / n < 0.5 and after_count["Mixer adamw", "loss"] == (3, 12)
 
-gpt_counts = {(g, r): after_count.get((g, r)) for g in ("GPT LeCun sgd", "GPT LeCun adamw",
-                                                      "GPT sgd") for r in TR}
+gpt_counts = {(g, r): after_count.get((g, r)) for r in TR
+              for g in ("GPT LeCun sgd", "GPT LeCun adamw", "GPT sgd")}
 if gpt_counts["GPT sgd", "loss"]:  # the prose below describes these stored runs
-    assert init_count["GPT sgd", "loss"] == (0, 6) and gpt_counts["GPT sgd", "loss"] == (4, 6)
+    assert init_count["GPT sgd", "loss"] == (0, 6)
+    assert gpt_counts["GPT sgd", "loss"] == (4, 6)
     assert gpt_counts["GPT LeCun sgd", "loss"] == (6, 12)
     assert gpt_counts["GPT LeCun sgd", "logit_sum"] == (10, 12)
     assert gpt_counts["GPT LeCun adamw", "loss"] == (2, 12)
@@ -915,8 +943,8 @@ findings = [
             else "holds in part" if any(g for g, _, _ in adamw) else "does not hold"),
     Finding("CPU stand-in, GPT, SGD: the faster kind of each pair is the same with "
             "each kind at its own learning rate", "Section 'A control'", "not run",
-            f"{len(lr_flipped)} pair/init/scheme cells off the shared rate, "
-            f"{n_flip} change",
+            f"{len(lr_flipped)} pair/init/scheme cells off the shared rate; the "
+            f"faster kind changes in {n_flip} (a tie in {len(ties)})",
             "not tested" if not lr_flipped else "holds" if not n_flip
             else "does not hold" if n_flip == len(lr_flipped) else "holds in part"),
     Finding("CPU stand-in: GLU has the lower logit-sum κ after training (ViT, Mixer, "
@@ -986,7 +1014,10 @@ verdict_table("07_kappa_and_speed", rows, findings, write=(P.scale == "smoke"))
 #   the blocks' weights 4 to 13 times, which changes SGD's effective step. The result is what
 #   "$\kappa$ sets SGD's speed" predicts; it does not rule out the step-size reading. This is
 #   one small model on a CPU stand-in.
-# - **The learning rate.** LR_CONTROL_BULLET
+# - **The learning rate.** With every kind of the GPT at its own better rate (0.1 or
+#   0.3, from full runs), the faster kind of every pair is the one it was at the shared
+#   rate, under both inits. No kind tolerates a larger step than its partner (every kind
+#   trains at 1 and blows up at 3), unlike chapter 4's two-layer nets.
 # - **After training the answer depends on the readout, the family and the optimiser.**
 #   Through the logit sum and the centred projection the trained ViT and Mixer mostly keep
 #   (or gain) GLU's lower $\kappa$; the GPTs keep it after SGD from LeCun's init and mostly
