@@ -253,7 +253,8 @@ assert 2 * gpt_adamw.agree < gpt_adamw.n
 one_sided = {f: len({np.sign(c.log_kappa["loss"]) for c in comps[f, "sgd"]}) == 1
              for f in FAMILIES}
 vit_sgd = table["sgd", "vit", "loss"]
-print("families where one kind has the lower loss-gradient kappa in every comparison: "
+print("families where one kind has the lower loss-gradient kappa in every "
+      "comparison:\n  "
       + ", ".join(f for f, v in one_sided.items() if v))
 print(f"ViT, SGD, loss kernel: {vit_sgd['sign'].agree}/{vit_sgd['sign'].n} "
       f"(p {sig(vit_sgd['sign'].p, 2)}), rho {vit_sgd['rho'][0]:+.2f}")
