@@ -152,7 +152,7 @@ def lr_grid_name(init: str = "panel") -> str:
 
 def lr_grid(*, init: str = "panel", kinds=None, seed: int = 0, log=None) -> dict:
     """Try every learning rate of :data:`glu_lib.runs.SGD_LR_GRID` for every FFN kind of the GPT's SGD
-    recipe (``init``): :data:`glu_lib.runs.LR_TRIAL_ITERS` iterations, the first ones of the full run's
+    recipe (``init``): ``glu_lib.runs.LR_TRIAL_ITERS`` iterations, the first ones of the full run's
     schedule, as ``cpu_sgd``'s learning rate was chosen. Stored after each trial in
     ``results/<lr_grid_name(init)>.json`` (``trials[kind][lr]``: the evaluated training and validation
     loss at the last iteration, or the reason it diverged); a later call adds the missing trials. A stored

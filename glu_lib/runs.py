@@ -52,12 +52,13 @@ for _name in ("cpu", "cpu_sgd"):
     _r = {**GPT_RECIPES, **GPT_VARIANTS}[_name]
     GPT_VARIANTS[f"{_name}_lecun"] = dict(_r, model=dict(_r["model"], init="lecun"))
 del _name, _r
-#: Chapter 7's fair-optimisation control: SGD at each FFN kind's own best learning rate. The grid
-#: (the ``cpu_sgd`` recipe's 0.3 among them) is tried for :data:`LR_TRIAL_ITERS` iterations, the first
-#: iterations of the full run's schedule (``sgd_lr_recipe(..., trial=True)``); the full runs at a grid
-#: value other than 0.3 are the recipes ``cpu_sgd_lr<lr>`` and ``cpu_sgd_lecun_lr<lr>`` (min_lr a tenth
-#: of lr, as ``cpu_sgd``). Only the learning rate changes.
+#: The learning rates of chapter 7's fair-optimisation control, SGD at each FFN kind's own best rate
+#: (the ``cpu_sgd`` recipe's 0.3 among them). Each is tried for ``LR_TRIAL_ITERS`` iterations, the
+#: first iterations of the full run's schedule (``sgd_lr_recipe(..., trial=True)``); the full runs at
+#: a rate other than 0.3 are the recipes ``cpu_sgd_lr<lr>`` and ``cpu_sgd_lecun_lr<lr>`` (min_lr a
+#: tenth of lr, as ``cpu_sgd``). Only the learning rate changes.
 SGD_LR_GRID = (0.1, 0.3, 1.0, 3.0)
+#: The length of a learning-rate trial of ``SGD_LR_GRID``, in iterations.
 LR_TRIAL_ITERS = 400
 
 
@@ -67,7 +68,7 @@ def _lr_tag(lr: float) -> str:
 
 def sgd_lr_recipe(lr: float, init: str = "panel", *, trial: bool = False) -> str:
     """The SGD recipe of the GPT panel (``init="panel"``, GPT-2's init) or of its LeCun arm at learning
-    rate ``lr`` of :data:`SGD_LR_GRID`: its :data:`LR_TRIAL_ITERS`-iteration trial (``trial=True``) or
+    rate ``lr`` of ``SGD_LR_GRID``: its ``LR_TRIAL_ITERS``-iteration trial (``trial=True``) or
     the full run (``cpu_sgd``/``cpu_sgd_lecun`` themselves at 0.3)."""
     if init not in ("panel", "lecun"):
         raise ValueError(f"unknown init {init!r}; expected 'panel' or 'lecun'")
