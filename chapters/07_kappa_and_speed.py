@@ -824,6 +824,9 @@ plt.show()
 # stand-in (MNIST-5k, tiny-shakespeare, small models), so each claim is **not tested** at
 # the paper's setting; the table says how many training runs of the paper's models a test
 # would take. What the stand-in shows is one of the book's own findings (the second table).
+# Even the SGD runs are not the optimiser of the theory: they use minibatches, momentum 0.9,
+# weight decay and the cross-entropy loss, where the paper's argument is about gradient
+# descent on the squared loss.
 # The correlation findings are graded on the kernel the loss sees (the loss-gradient
 # kernel), pooled over the three families: *holds* when the lower-κ kind is the faster one
 # more often than chance ($p < 0.05$) and the rank correlation's interval lies above zero,
