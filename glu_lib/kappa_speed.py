@@ -49,6 +49,7 @@ __all__ = ["INITS", "PAIRS", "READOUTS", "READOUT_LABELS", "gpt_recipe_name", "r
 #: LeCun/Xavier ones for the ViT/Mixer); ``lecun`` is the intervention on the GPT (LeCun's).
 INITS = ("panel", "lecun")
 PAIRS = (("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu"))
+_KINDS = tuple(k for p in PAIRS for k in p)
 _OPTIMIZERS = ("adamw", "sgd")
 
 
@@ -94,7 +95,7 @@ def train_queue(*, init: str = "lecun", optimizers=("sgd", "adamw"), kinds=None,
     """
     from .results import load_result
 
-    kinds = list(kinds or [k for p in PAIRS for k in p])
+    kinds = list(kinds or _KINDS)
     for o in optimizers:
         _check(o, _OPTIMIZERS, "optimizer")
     done = []
@@ -171,7 +172,7 @@ def lr_grid(*, init: str = "panel", kinds=None, seed: int = 0, log=None) -> dict
         raise ValueError(f"results/{name}.json holds a grid of another specification "
                          f"({old['data'].get('spec')}); move it away to run {spec}")
     data = old["data"] if old else {"spec": spec, "trials": {}}
-    for kind in kinds or [k for p in PAIRS for k in p]:
+    for kind in kinds or _KINDS:
         for lr in SGD_LR_GRID:
             row = data["trials"].setdefault(kind, {})
             if str(lr) in row:
@@ -234,7 +235,7 @@ def own_lr_queue(*, init: str = "panel", kinds=None, seeds=(0, 1, 2, 3), ckpt_di
         best = best_lrs(grid["data"])
     done = []
     for seed in seeds:
-        for kind in kinds or [k for p in PAIRS for k in p]:
+        for kind in kinds or _KINDS:
             recipe = sgd_lr_recipe(best[kind], init)
             if recipe == gpt_recipe_name(init, "sgd"):
                 continue
@@ -454,7 +455,7 @@ def trained_sweep(name: str, ckpt_dir, *, init: str = "lecun", optimizer: str = 
                          f"{old['data'].get('spec', {}).get('recipe')!r}); give another name to sweep {recipe!r}")
     data = old["data"] if old else {"spec": spec, "kappas": {}}
     for s in seeds:
-        for kind in kinds or [k for p in PAIRS for k in p]:
+        for kind in kinds or _KINDS:
             key, path = f"gpt/{init}/{kind}/{s}", Path(ckpt_dir) / f"gpt_{recipe}_{kind}_seed{s}.pt"
             if key in data["kappas"] or not path.is_file():
                 continue
@@ -501,7 +502,7 @@ def gpt_rerun(*, init: str = "panel", optimizer: str = "sgd", kinds=None, seeds=
 
     recipe, done = gpt_recipe_name(init, optimizer), []
     for seed in seeds:
-        for kind in kinds or [k for p in PAIRS for k in p]:
+        for kind in kinds or _KINDS:
             name = f"gpt_{recipe}_{kind}_seed{seed}"
             held = claim(results_dir() / ".claims", f"rerun_{name}")
             if held is None:
@@ -543,7 +544,6 @@ PANEL_FAMILIES = ("mixer", "vit")
 #: Readouts of :func:`panel_trained`, before and after training (the official one-output head, which
 #: has no trained counterpart, is read at initialisation only, under ``scalar``).
 TRAINED_READOUTS = ("logit_sum", "centred", "loss")
-_KINDS = tuple(k for p in PAIRS for k in p)
 
 
 def panel_recipe(family: str, optimizer: str) -> dict:
@@ -1030,7 +1030,7 @@ def _main(argv=None) -> None:
     t = sub.add_parser("train", help="train the missing GPT runs of the intervention")
     t.add_argument("--init", default="lecun", choices=INITS)
     t.add_argument("--optimizers", nargs="+", default=["sgd", "adamw"], choices=_OPTIMIZERS)
-    t.add_argument("--kinds", nargs="+", default=[k for p in PAIRS for k in p])
+    t.add_argument("--kinds", nargs="+", default=list(_KINDS))
     t.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
     t.add_argument("--ckpt-dir", default="checkpoints")
     t.add_argument("--threads", type=int, default=1)
@@ -1038,7 +1038,7 @@ def _main(argv=None) -> None:
     k.add_argument("--name", default="kappa_speed_init")
     k.add_argument("--families", nargs="+", default=list(_FAMILIES), choices=_FAMILIES)
     k.add_argument("--inits", nargs="+", default=list(INITS), choices=INITS)
-    k.add_argument("--kinds", nargs="+", default=[k for p in PAIRS for k in p])
+    k.add_argument("--kinds", nargs="+", default=list(_KINDS))
     k.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3])
     k.add_argument("--n", type=int, default=64)
     k.add_argument("--threads", type=int, default=1)
