@@ -89,6 +89,15 @@ SCALE = "auto"  # "smoke" (CPU, minutes) or "full" (paper scale); "auto": $GLU_S
 SEED = 0
 
 # %%
+import os
+
+# The live runs below amplify float32 rounding over thousands of steps, so their
+# printed numbers depend on which instructions the CPU kernels use (with each machine's
+# default code paths, they moved in the second digit between two machines). Before torch
+# loads, pin torch, MKL and oneDNN to their baseline x86-64 paths, the same on every such
+# CPU; the live cell takes about twice as long.
+os.environ.update(ATEN_CPU_CAPABILITY="default", MKL_CBWR="COMPATIBLE",
+                  DNNL_MAX_CPU_ISA="SSE41")
 import textwrap
 
 import matplotlib.pyplot as plt
@@ -106,6 +115,7 @@ seed_everything(SEED)
 # one thread: the live runs' float32 sums come in one order whatever the machine's
 # thread count (with two, a live Mixer run's losses move in the fourth decimal)
 torch.set_num_threads(1)
+assert torch.backends.cpu.get_cpu_capability() == "DEFAULT", "restart: torch came first"
 use_style()
 PAPER_DESIGN = dict(n_runs=1, n_evals=26)  # official: one run a kind, epochs 0-25
 print(f"scale: {P.scale}; live pairs: {P.pairs}")
