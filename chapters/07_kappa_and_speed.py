@@ -635,17 +635,19 @@ for f in PANEL:
 # The GPT runs whose trained weights were kept, per seed (`s0` is seed 0), in the columns
 # of the table above, through the same readouts on the same 64 training windows (the
 # "logit sum" is the scalar readout of the sections above): the LeCun arm, trained with SGD
-# and with AdamW (`GPT LeCun`), and the panel's GPT-2-init GPT trained with SGD (`GPT`),
-# whose runs kept only their histories and were trained again with their recipe
-# (`python -m glu_lib.kappa_speed rerun`); last, chapter 5's GPT-2-init GPT trained with
-# AdamW at seeds 2 and 3 (`GPT adamw`, logit sum only: chapter 5's readout, the logit sum
-# at the last position, on 64 validation windows).
+# and with AdamW (`GPT LeCun`), and the panel's GPT-2-init GPT trained with SGD and with
+# AdamW (`GPT`), whose runs kept only their histories and were trained again with their
+# recipe (`python -m glu_lib.kappa_speed rerun`); last, chapter 5's GPT-2-init GPT trained
+# with AdamW at seeds 2 and 3 (`GPT adamw ch5`, logit sum only: chapter 5's readout, the
+# logit sum at the last position, on 64 validation windows; the same recipe and seeds as
+# two of the panel's AdamW runs, trained separately).
 
 # %%
 GPT_R = {"logit_sum": "scalar", "centred": "centred", "loss": "loss"}
 TRAINED_GPT = {("lecun", "sgd"): "kappa_speed_trained",
                ("lecun", "adamw"): "kappa_speed_trained_adamw",
-               ("panel", "sgd"): "kappa_speed_trained_panel_sgd"}
+               ("panel", "sgd"): "kappa_speed_trained_panel_sgd",
+               ("panel", "adamw"): "kappa_speed_trained_panel_adamw"}
 gpt_ba, rerun_rel = {}, []  # (init, opt.) -> {(pair, seed): {readout: (before, after)}}
 for (i, o), stored_name in TRAINED_GPT.items():
     KT = ks.stored_kappas(stored_name) or {}
@@ -683,7 +685,7 @@ for p in PAIRS:
         if a and b:
             gpt2_ba[p, s] = (a["init"]["kappa_full"] / b["init"]["kappa_full"],
                              a["trained"]["kappa_full"] / b["trained"]["kappa_full"])
-            print(f"{'GPT adamw':16}{p[0] + '/' + p[1] + f' s{s}':14}"
+            print(f"{'GPT adamw ch5':16}{p[0] + '/' + p[1] + f' s{s}':14}"
                   f"{sig(gpt2_ba[p, s][0]):>7}→{sig(gpt2_ba[p, s][1])}")
 
 # %% [markdown]
@@ -703,7 +705,7 @@ for f in PANEL:
 for (i, o), ba in gpt_ba.items():
     for r in TR:
         groups[f"{NAMES['gpt', i]} {o}", r] = [v[r] for v in ba.values()]
-groups["GPT GPT-2 adamw", "logit_sum"] = list(gpt2_ba.values())
+groups["GPT adamw ch5", "logit_sum"] = list(gpt2_ba.values())
 init_count, after_count, nearer = {}, {}, {}
 print(f"{'':16}{'':19}{'GLU lower κ':>16}{'order':>9}{'nearer':>9}")
 print(f"{'':16}{'readout':19}{'init':>8}{'after':>8}{'kept':>9}{'to 1':>9}")
@@ -749,7 +751,7 @@ if len(done) == n_runs // 2:  # the prose below describes the complete panel
         k, n = map(sum, zip(*(init_count[f"{NAMES_T[f]} {o}", "loss"]
                               for o in OPTIMIZERS)))
         assert k >= 0.8 * n  # GLU lower loss-gradient kappa at init: nearly all
-    assert after_count["GPT GPT-2 adamw", "logit_sum"] == (2, 6)
+    assert after_count["GPT adamw ch5", "logit_sum"] == (2, 6)
     assert 0.35 <= np.mean(rel < 1e-4) <= 0.65  # re-runs departed in about half
     vit_init = sum(init_count["ViT " + o, "logit_sum"][0] for o in OPTIMIZERS)
     assert pooled("ViT", "logit_sum")[0] > vit_init
@@ -761,7 +763,7 @@ if len(done) == n_runs // 2:  # the prose below describes the complete panel
     assert k / n < 0.5 and after_count["Mixer adamw", "loss"] == (3, 12)
 
 gpt_counts = {(g, r): after_count.get((g, r)) for r in TR
-              for g in ("GPT LeCun sgd", "GPT LeCun adamw", "GPT sgd")}
+              for g in ("GPT LeCun sgd", "GPT LeCun adamw", "GPT sgd", "GPT adamw")}
 if gpt_counts["GPT sgd", "loss"]:  # the prose below describes these stored runs
     assert init_count["GPT sgd", "loss"] == (0, 12)
     assert gpt_counts["GPT sgd", "loss"] == (6, 12)
@@ -887,8 +889,12 @@ n_sgd = sum(r[0] == "sgd" for r in stored_runs)
 n_adamw = sum(r[0] == "adamw" for r in stored_runs)
 adamw = [v for (o, _), v in test.items() if o == "adamw"]
 fam_after = {}  # family -> readout -> (GLU lower after, comparisons), optimisers pooled
+# the GPT-2-init GPT: the panel's re-runs; chapter 5's runs only where the panel's AdamW
+# re-runs are missing (the same recipe and seeds)
+ch5_in = ("GPT adamw", "logit_sum") not in after_count
 for (g, r), (k, n) in after_count.items():
-    if g.split()[0] in ("ViT", "Mixer") or g in ("GPT GPT-2 adamw", "GPT sgd"):
+    if (g.split()[0] in ("ViT", "Mixer") or g in ("GPT sgd", "GPT adamw")
+            or (g == "GPT adamw ch5" and ch5_in)):
         c = fam_after.setdefault(g.split()[0], {}).setdefault(r, [0, 0])
         c[0], c[1] = c[0] + k, c[1] + n
 print("GLU lower kappa after training, optimisers pooled:")
