@@ -57,12 +57,13 @@ def main() -> None:
         structured_ntk(model, X)
         wall = time.perf_counter() - t
     rate = 0.5 * (rate + gemm_rate())
-    rows, other = [], 0.0
+    rows, other, others = [], 0.0, []
     for e in prof.key_averages(group_by_input_shape=True):
         fl = product_flops(e.key, e.input_shapes)
         seconds = e.self_cpu_time_total / 1e6
         if fl is None:
             other += seconds
+            others.append((seconds, e.key.removeprefix("aten::"), e.count, e.input_shapes[:2]))
             continue
         rows.append((seconds, e.key.removeprefix("aten::"), e.input_shapes[:3] if e.key != "aten::addmm"
                      else e.input_shapes[1:3], e.count, fl * e.count))
@@ -76,6 +77,11 @@ def main() -> None:
     for seconds, op, shapes, count, fl in rows[: args.top]:
         print(f"{seconds:9.3f} {op:6} {count:5d} {fl / 1e9:7.1f} {fl / seconds / 1e9:8.1f} "
               f"{fl / seconds / rate:8.2f}  {shapes}")
+
+    others.sort(key=lambda r: -r[0])
+    print(f"\nthe other operations, by self time:\n{'time (s)':>9} {'op':14} {'calls':>5}  operand shapes")
+    for seconds, op, count, shapes in others[: args.top]:
+        print(f"{seconds:9.3f} {op[:14]:14} {count:5d}  {shapes}")
 
 
 if __name__ == "__main__":

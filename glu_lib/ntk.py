@@ -504,11 +504,16 @@ class _Grammer:
         N = uses[0].L.shape[0]
         item = uses[0].L.element_size()
         s = max(1, min(a, self.chunk // max(1, N * b * item)))
+        # one slab buffer for all slabs: a fresh one each time would be a fresh mapping of
+        # memory from the system (large blocks are not reused), its page faults on every slab
+        buf = torch.empty(N * s * b, dtype=uses[0].L.dtype, device=uses[0].L.device)
         K = None
         for r in range(0, a, s):
-            J = torch.bmm(uses[0].L[:, :, r : r + s].transpose(1, 2), uses[0].R)
+            w = min(s, a - r)
+            J = torch.bmm(uses[0].L[:, :, r : r + w].transpose(1, 2), uses[0].R,
+                          out=buf[: N * w * b].view(N, w, b))
             for u in uses[1:]:  # tied uses accumulate in place (no zero start, no copies)
-                J.baddbmm_(u.L[:, :, r : r + s].transpose(1, 2), u.R)
+                J.baddbmm_(u.L[:, :, r : r + w].transpose(1, 2), u.R)
             J = J.reshape(N, -1)
             A, B = self._rc(J)
             blk = (A @ B.T).to(torch.float64)

@@ -238,3 +238,28 @@ def test_float32_kappa_agrees_with_float64(family):
             k32 = kappas(model, X, **kw)
             assert np.all(np.abs(k32 / k64 - 1) < 1e-4), (kind, kw, k32, k64)
             assert np.all(k32 != k64)  # the products did run in float32
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("dtype", [None, torch.float32])
+def test_materialised_slabs_reuse_one_buffer_exactly(symmetric, dtype):
+    """The per-sample gradients of a tied weight (two uses), formed a slab of rows at a time in one
+    reused buffer, with a last slab shorter than the others (7 rows in slabs of 3): the Gram is
+    that of the per-sample gradients ``Σ_u L_uᵀR_u`` formed at once."""
+    from glu_lib.ntk import _Dense, _Grammer
+
+    gen = torch.Generator().manual_seed(0)
+    N, T, a, b = 5, 4, 7, 6
+    uses = [_Dense(torch.randn(N, T, a, generator=gen, dtype=torch.float64),
+                   torch.randn(N, T, b, generator=gen, dtype=torch.float64)) for _ in range(2)]
+    J = sum(torch.bmm(u.L.transpose(1, 2), u.R) for u in uses).reshape(N, -1)
+    ri, ci = (None, None) if symmetric else (torch.tensor([0, 2, 4]), torch.tensor([1, 3]))
+    want = J @ J.T if symmetric else J[ri] @ J[ci].T
+    g = _Grammer(ri, ci, chunk_bytes=N * 3 * b * 8, dtype=dtype)  # slabs of 3 rows of a = 7
+    if dtype is not None:
+        from glu_lib.ntk import _cast
+        uses = [_cast(u, dtype) for u in uses]
+    got = g.materialised(uses, a, b)
+    assert got.dtype == torch.float64
+    tol = 1e-12 if dtype is None else 1e-5
+    assert rel(got.numpy(), want.numpy()) < tol
