@@ -132,7 +132,7 @@ def _gelu_pair(a):
 #: φ and φ' in closed form for the activations of :data:`glu_lib.models.ACTIVATIONS` (the formulas of
 #: their autograd backward; a test checks each against autograd): no graph, fewer passes over memory.
 _PAIRS = {
-    "relu": lambda a: (torch.relu(a), (a > 0).to(a.dtype)),
+    "relu": lambda a: (p := torch.relu(a), torch.sign(p)),  # sign(relu(a)) = [a > 0], one pass
     "identity": lambda a: (a.clone(), torch.ones_like(a)),  # a copy: callers overwrite a
     "sigmoid": _sigmoid_pair,
     "silu": _silu_pair,
@@ -176,8 +176,8 @@ def _scalar_features(model: TwoLayer, X: torch.Tensor):
         if layer.bias is not None:
             half.add_(layer.bias)
     phi, dphi = _phi_dphi(model.activation, a)
-    H = g * phi
     torch.mul(g, dphi, out=a).mul_(v)  # a is read no more: W-factor (Px)⊙φ'(Wx)⊙v in its place
+    H = torch.mul(g, phi, out=dphi)  # dphi is read no more: H in its place (no fresh buffer)
     torch.mul(phi, v, out=g)  # g is read no more: P-factor φ(Wx)⊙v in its place
     if (W.bias is None) == (P.bias is None):
         return H, [(Z, W.bias is not None)]
