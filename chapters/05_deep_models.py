@@ -925,7 +925,37 @@ print(
 # of this chapter judged the paper's after-training claim on this stand-in alone ("not
 # reproduced"); the verdict is now **not tested**, since GPT-2 small was not trained
 # here, and the stand-in's result is one of the book's own findings (table below), which
-# does not hold with these seeds (GLU lower in fewer than half of the pairs).
+# with these two seeds does not hold (GLU lower in fewer than half of the pairs).
+#
+# Chapter 7 trained the recipe's runs of all four seeds again (the stored runs of seeds 0
+# and 1 kept no weights) and measured them through the same 64 validation windows. Those
+# re-runs are not bit-for-bit the runs above; where both exist, the ratios are set side by
+# side below, and the finding uses the four seeds.
+
+# %%
+rerun = load_result("kappa_speed_trained_panel_adamw_val")
+rk = rerun["data"]["kernels"] if rerun else {}
+rerun_after = {}
+for a, b in PAIRS:
+    for s in sorted({int(key.split("/")[1]) for key in rk}):
+        if f"{a}/{s}" in rk and f"{b}/{s}" in rk:
+            rerun_after[a, b, s] = (rk[f"{a}/{s}"]["trained"]["kappa_full"]
+                                    / rk[f"{b}/{s}"]["trained"]["kappa_full"])
+            here = trained_ratio.get((a, b, s), {}).get(("trained", "kappa_full"))
+            print(f"  {a}/{b} seed {s}: re-run {sig(rerun_after[a, b, s])}"
+                  + (f" (run above {sig(here)})" if here else ""))
+rerun_arr = np.array(list(rerun_after.values()))
+if rerun_arr.size:
+    print(f"re-runs: GLU lower after training in {int((rerun_arr > 1).sum())}/"
+          f"{rerun_arr.size} pairs")
+    if rerun_arr.size == 12:  # the prose below describes these stored runs
+        assert (rerun_arr > 1).sum() == 8 and 2 * sum(trained_wins) < len(trained_wins)
+
+# %% [markdown]
+# Over the four seeds GLU has the lower κ after training in more pairs than with the two
+# seeds above (the count is the last line), still with ratios on both sides of 1; one pair
+# (relu/reglu, seed 2) changes sides between the stored run and its re-run. Chapter 7
+# shows that the probe windows move these orderings too.
 
 # %% [markdown]
 # **What this chapter showed.** One feed-forward block serves three architectures with matched
@@ -980,6 +1010,9 @@ stand_in = (f"seeds {'-'.join(map(str, tk_seeds))}: ratios {sig(cpu_after.min())
             f"at init {sig(cpu_init.min())}-{sig(cpu_init.max())} "
             f"({int((cpu_init > 1).sum())}/{cpu_init.size})"
             if cpu_after.size else "not run")
+if rerun_arr.size:  # the four seeds of chapter 7's re-runs decide the finding
+    stand_in += f"; re-runs of 4 seeds {int((rerun_arr > 1).sum())}/{rerun_arr.size}"
+    cpu_after = rerun_arr
 rows.append(Verdict(
     "GPT-2: GLU has the lower NTK κ after training", "paper Fig. 3",
     "not run (GPT-2 small not trained)",
