@@ -93,9 +93,9 @@ import os
 
 # The live runs below amplify float32 rounding over thousands of steps, so their
 # printed numbers depend on which instructions the CPU kernels use (with each machine's
-# default code paths, they moved in the second digit between two machines). Before torch
-# loads, pin torch, MKL and oneDNN to their baseline x86-64 paths, the same on every such
-# CPU; the live cell takes about twice as long.
+# default code paths, they moved in the second digit between two machines). Before
+# torch loads, pin torch, MKL and oneDNN to their baseline x86-64 paths, the same on
+# every such CPU; the live cell takes about twice as long.
 os.environ.update(ATEN_CPU_CAPABILITY="default", MKL_CBWR="COMPATIBLE",
                   DNNL_MAX_CPU_ISA="SSE41")
 import textwrap

@@ -876,12 +876,14 @@ if firm:
     print("validation windows, re-runs: " + ", ".join(
         f"seeds {a_}-{b_} {k}/{n}" for (a_, b_), (k, n) in by_seeds.items()))
     # at initialisation (the same initial models): ratios on the two probe sets
-    init_flips = sum(
-        (VAL[f"{p[0]}/{s}"]["init"]["kappa_full"] / VAL[f"{p[1]}/{s}"]["init"]["kappa_full"]
-         > 1) != (gpt_ba["panel", "adamw"][p, s]["logit_sum"][0] > 1) for p, s in firm)
+    init_val = {(p, s): VAL[f"{p[0]}/{s}"]["init"]["kappa_full"]
+                / VAL[f"{p[1]}/{s}"]["init"]["kappa_full"] for p, s in firm}
+    init_flips = sum((v > 1) != (gpt_ba["panel", "adamw"][ps]["logit_sum"][0] > 1)
+                     for ps, v in init_val.items())
     print(f"at initialisation the probe set changes the ordering in {init_flips} of "
           f"{len(firm)}")
-    ch5_loss = [abs(VAL[k]["val_loss"] / ch5[k]["val_loss"] - 1) for k in ch5 if k in VAL]
+    ch5_loss = [abs(VAL[k]["val_loss"] / ch5[k]["val_loss"] - 1)
+                for k in ch5 if k in VAL]
     print(f"chapter 5's runs and their re-runs: final validation loss within "
           f"{sig(100 * max(ch5_loss), 2)} % ({len(ch5_loss)} runs)")
     if len(F) == 12:  # the prose below describes these stored runs
@@ -968,9 +970,9 @@ else:
 n_sgd = sum(r[0] == "sgd" for r in stored_runs)
 n_adamw = sum(r[0] == "adamw" for r in stored_runs)
 adamw = [v for (o, _), v in test.items() if o == "adamw"]
-# the panel's families (the GPT: its GPT-2-init re-runs; chapter 5's two seeds, on other
-# probes, stay apart), per optimiser; a finding holds when GLU is lower after training in
-# a majority of every family's comparisons under each optimiser
+# the panel's families (the GPT: its GPT-2-init re-runs; chapter 5's two seeds, on
+# other probes, stay apart), per optimiser; a finding holds when GLU is lower after
+# training in a majority of every family's comparisons under each optimiser
 cells_after = {(g, r): c for (g, r), c in after_count.items()
                if g.split()[0] in ("ViT", "Mixer") or g in ("GPT sgd", "GPT adamw")}
 fam_after = {}  # family -> readout -> (GLU lower after, comparisons), optimisers pooled
@@ -986,7 +988,8 @@ after_loss = [c for (g, r), c in cells_after.items() if r == "loss"]
 
 
 def after_text(r):
-    return ", ".join(f"{g} {k}/{n}" for (g, rr), (k, n) in cells_after.items() if rr == r)
+    return ", ".join(f"{g} {k}/{n}" for (g, rr), (k, n) in cells_after.items()
+                     if rr == r)
 full_sgd, grade_sgd = corr_grade("sgd")
 full_adamw, grade_adamw = corr_grade("adamw")
 rows = [
