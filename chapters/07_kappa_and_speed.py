@@ -477,7 +477,7 @@ for i in ks.INITS:
 # a few hundredths of a nat at iteration 400, about the spread between seeds, and a pick
 # made that early need not be the better rate over the whole run. So the full runs were
 # made at 0.1 as well (`own-lr`; at 0.1 for every kind whose pick was 0.1, and for the
-# other kinds with `--lr 0.1`; the LeCun arm at seeds 0 and 1), and each kind's rate is
+# other kinds with `--lr 0.1`; 4 seeds in both arms), and each kind's rate is
 # also chosen the other way: the lower mean training loss of its full runs, averaged over
 # the seeds run at both rates. The mean training loss of the full runs, per kind and rate:
 
@@ -559,9 +559,8 @@ if full_best:  # the prose below describes these stored runs
 # one pair: gelu/geglu with GPT-2's init goes from the non-GLU kind ahead in every seed to
 # a tie (the mean changes sign, with 2 of 4 seeds on each side), because the pick gives
 # gelu its worse rate. The two rates differ by a few hundredths of a nat of mean training
-# loss for every kind, less than the gaps between the kinds of a pair in most cells. The
-# LeCun arm's control has seeds 0 and 1 only; a rate below 0.1 was not tried, and 8 of the
-# 12 picks sit at the grid's lowest value.
+# loss for every kind, less than the gaps between the kinds of a pair in most cells. A
+# rate below 0.1 was not tried, and 8 of the 12 picks sit at the grid's lowest value.
 
 # %% [markdown]
 # ## κ after training
