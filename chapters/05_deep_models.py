@@ -889,16 +889,7 @@ for s in tk_seeds:
             f"κ {sig(i['kappa_full'])} → {sig(t['kappa_full'])}, "
             f"FFN {sig(i['kappa_ffn'])} → {sig(t['kappa_ffn'])}"
         )
-trained_ratio = {}
-for a, b in PAIRS:
-    for s in tk_seeds:
-        if f"{a}/{s}" in tk and f"{b}/{s}" in tk:
-            ra, rb = tk[f"{a}/{s}"], tk[f"{b}/{s}"]
-            trained_ratio[(a, b, s)] = {
-                (stage, key): ra[stage][key] / rb[stage][key]
-                for stage in ("init", "trained")
-                for key in ("kappa_full", "kappa_ffn")
-            }
+trained_ratio = deep.trained_ratios("deep_trained_gpt_cpu")
 print("non-GLU/GLU κ ratio, at initialisation → after training:")
 for (a, b, s), q in trained_ratio.items():
     print(
@@ -934,17 +925,12 @@ print(
 # side below, and the finding uses the four seeds.
 
 # %%
-rerun = load_result("kappa_speed_trained_panel_adamw_val")
-rk = rerun["data"]["kernels"] if rerun else {}
-rerun_after = {}
-for a, b in PAIRS:
-    for s in sorted({int(key.split("/")[1]) for key in rk}):
-        if f"{a}/{s}" in rk and f"{b}/{s}" in rk:
-            rerun_after[a, b, s] = (rk[f"{a}/{s}"]["trained"]["kappa_full"]
-                                    / rk[f"{b}/{s}"]["trained"]["kappa_full"])
-            here = trained_ratio.get((a, b, s), {}).get(("trained", "kappa_full"))
-            print(f"  {a}/{b} seed {s}: re-run {sig(rerun_after[a, b, s])}"
-                  + (f" (run above {sig(here)})" if here else ""))
+rerun_after = {key: q["trained", "kappa_full"] for key, q in
+               deep.trained_ratios("kappa_speed_trained_panel_adamw_val").items()}
+for (a, b, s), r in rerun_after.items():
+    here = trained_ratio.get((a, b, s), {}).get(("trained", "kappa_full"))
+    print(f"  {a}/{b} seed {s}: re-run {sig(r)}"
+          + (f" (run above {sig(here)})" if here else ""))
 rerun_arr = np.array(list(rerun_after.values()))
 if rerun_arr.size:
     print(f"re-runs: GLU lower after training in {int((rerun_arr > 1).sum())}/"

@@ -72,6 +72,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from glu_lib import deep
 from glu_lib import kappa_speed as ks
 from glu_lib.config import preset
 from glu_lib.notebook import seed_everything, sig
@@ -678,17 +679,10 @@ if rerun_rel:
     print(f"GPT-2-init re-runs ({len(rerun_rel)}, one torch thread): final training "
           f"loss vs the stored run's,\nrelative difference median "
           f"{sig(np.median(rerun_rel), 2)}, largest {sig(rerun_rel.max(), 2)}")
-ch5 = load_result("deep_trained_gpt_cpu")
-ch5 = ch5["data"]["kernels"] if ch5 else {}
-gpt2_ba = {}
-for p in PAIRS:
-    for s in sorted({int(key.split("/")[1]) for key in ch5}):
-        a, b = ch5.get(f"{p[0]}/{s}"), ch5.get(f"{p[1]}/{s}")
-        if a and b:
-            gpt2_ba[p, s] = (a["init"]["kappa_full"] / b["init"]["kappa_full"],
-                             a["trained"]["kappa_full"] / b["trained"]["kappa_full"])
-            print(f"{'GPT adamw ch5':16}{p[0] + '/' + p[1] + f' s{s}':14}"
-                  f"{sig(gpt2_ba[p, s][0]):>7}→{sig(gpt2_ba[p, s][1])}")
+gpt2_ba = {((a, b), s): (q["init", "kappa_full"], q["trained", "kappa_full"])
+           for (a, b, s), q in deep.trained_ratios("deep_trained_gpt_cpu").items()}
+for (p, s), (x, y) in gpt2_ba.items():
+    print(f"{'GPT adamw ch5':16}{p[0] + '/' + p[1] + f' s{s}':14}{sig(x):>7}→{sig(y)}")
 
 # %% [markdown]
 # Counted over seeds and pairs: in how many comparisons GLU has the lower $\kappa$ after
@@ -843,17 +837,13 @@ plt.show()
 # windows, and the re-run on this chapter's training windows.
 
 # %%
-VAL = load_result("kappa_speed_trained_panel_adamw_val")
-VAL = VAL["data"]["kernels"] if VAL else {}
+VAL = deep.trained_ratios("kappa_speed_trained_panel_adamw_val")
 firm = {}  # (pair, seed) -> (chapter 5's run, re-run on its probes, re-run on ours)
-for p in PAIRS:
-    for s in P.seeds:
-        a, b = (VAL.get(f"{k}/{s}") for k in p)
-        ours = gpt_ba.get(("panel", "adamw"), {}).get((p, s))
-        if a and b and ours:
-            firm[p, s] = (gpt2_ba.get((p, s), (None, None))[1],
-                          a["trained"]["kappa_full"] / b["trained"]["kappa_full"],
-                          ours["logit_sum"][1])
+for (a, b, s), q in VAL.items():
+    ours = gpt_ba.get(("panel", "adamw"), {}).get(((a, b), s))
+    if ours and s in P.seeds:
+        firm[(a, b), s] = (gpt2_ba.get(((a, b), s), (None, None))[1],
+                           q["trained", "kappa_full"], ours["logit_sum"][1])
 if firm:
     print(f"{'':17}{'ch. 5 run':>10}{'re-run':>9}{'re-run':>9}")
     print(f"{'pair, seed':17}{'val.':>10}{'val.':>9}{'train':>9}")
@@ -875,14 +865,15 @@ if firm:
     print("validation windows, re-runs: " + ", ".join(
         f"seeds {a_}-{b_} {k}/{n}" for (a_, b_), (k, n) in by_seeds.items()))
     # at initialisation (the same initial models): ratios on the two probe sets
-    init_val = {(p, s): VAL[f"{p[0]}/{s}"]["init"]["kappa_full"]
-                / VAL[f"{p[1]}/{s}"]["init"]["kappa_full"] for p, s in firm}
-    init_flips = sum((v > 1) != (gpt_ba["panel", "adamw"][ps]["logit_sum"][0] > 1)
-                     for ps, v in init_val.items())
+    init_flips = sum((VAL[(*p, s)]["init", "kappa_full"] > 1)
+                     != (gpt_ba["panel", "adamw"][p, s]["logit_sum"][0] > 1)
+                     for p, s in firm)
     print(f"at initialisation the probe set changes the ordering in {init_flips} of "
           f"{len(firm)}")
-    ch5_loss = [abs(VAL[k]["val_loss"] / ch5[k]["val_loss"] - 1)
-                for k in ch5 if k in VAL]
+    ran, rerun = (load_result(n)["data"]["kernels"] for n in (
+        "deep_trained_gpt_cpu", "kappa_speed_trained_panel_adamw_val"))
+    ch5_loss = [abs(rerun[k]["val_loss"] / e["val_loss"] - 1)
+                for k, e in ran.items() if k in rerun]
     print(f"chapter 5's runs and their re-runs: final validation loss within "
           f"{sig(100 * max(ch5_loss), 2)} % ({len(ch5_loss)} runs)")
     if len(F) == 12:  # the prose below describes these stored runs

@@ -21,7 +21,8 @@ from .vit import ViT, ViTConfig
 
 __all__ = ["FAMILIES", "build", "probe_inputs", "ntk_condition_numbers", "param_count", "is_ffn_parameter",
            "ntk_kappas", "model_kappas", "text_probe_tokens", "sweep", "stored_kappas", "pair_ratios",
-           "plot_kappa_bars", "SIGN_GRIDS", "sweep_grid", "stored_grid", "trained_gpt_kappas", "trained_sweep"]
+           "plot_kappa_bars", "SIGN_GRIDS", "sweep_grid", "stored_grid", "trained_gpt_kappas", "trained_sweep",
+           "trained_ratios"]
 
 FAMILIES = ("vit", "mixer", "gpt")
 
@@ -332,6 +333,27 @@ def trained_gpt_kappas(ckpt, kind: str, seed: int, tokens: np.ndarray, *, recipe
         model = build("gpt", kind, settings, seed=seed)
         model.model.load_state_dict(state)
         out[tag] = model_kappas("gpt", model, X, dtype=dtype)
+    return out
+
+
+def trained_ratios(name: str) -> dict:
+    """The non-GLU/GLU κ ratios of a stored :func:`trained_sweep` (``results/<name>.json``), for every
+    pair of :data:`glu_lib.kinds.PAIRS` and seed whose two kernels are stored, pairs first, then seeds:
+    ``{(non_glu, glu, seed): {(stage, key): ratio}}`` with ``stage`` ``"init"`` or ``"trained"`` and
+    ``key`` ``"kappa_full"`` or ``"kappa_ffn"``; empty when nothing is stored. Above 1: GLU has the
+    lower κ."""
+    from .kinds import PAIRS
+    from .results import load_result
+
+    res = load_result(name)
+    kernels = res["data"]["kernels"] if res else {}
+    out = {}
+    for a, b in PAIRS:
+        for s in sorted({int(key.split("/")[1]) for key in kernels}):
+            ra, rb = kernels.get(f"{a}/{s}"), kernels.get(f"{b}/{s}")
+            if ra and rb:
+                out[a, b, s] = {(stage, key): ra[stage][key] / rb[stage][key]
+                                for stage in ("init", "trained") for key in ("kappa_full", "kappa_ffn")}
     return out
 
 

@@ -368,3 +368,25 @@ def test_optimisation_gains_refuse_missing_runs(monkeypatch):
         dr.final_losses(lambda k, s: f"r_{k}_{s}", ["relu"], range(3))
     with pytest.raises(KeyError, match="gelu"):
         dr.optimisation_gains(finals, [("gelu", "geglu")])
+
+
+def test_trained_ratios_pairs_the_stored_kernels_of_one_seed(tmp_path, monkeypatch):
+    """Ratios non-GLU/GLU per pair and seed of a stored trained sweep; a pair with one kernel
+    missing is left out; nothing stored gives an empty dict."""
+    from glu_lib.config import Preset
+    from glu_lib.results import save_result
+
+    monkeypatch.setenv("GLU_RESULTS_DIR", str(tmp_path))
+    assert deep.trained_ratios("absent") == {}
+
+    def entry(full, ffn):
+        return {"init": {"kappa_full": full, "kappa_ffn": ffn},
+                "trained": {"kappa_full": full / 10, "kappa_ffn": ffn / 4}}
+
+    kernels = {"relu/2": entry(8.0, 6.0), "reglu/2": entry(2.0, 3.0), "gelu/2": entry(1.0, 1.0)}
+    save_result("sweep", {"spec": {}, "kernels": kernels}, Preset("deep_models", "full", {}))
+    got = deep.trained_ratios("sweep")
+    assert list(got) == [("relu", "reglu", 2)]
+    q = got["relu", "reglu", 2]
+    assert q["init", "kappa_full"] == 4.0 and q["trained", "kappa_full"] == 4.0
+    assert q["init", "kappa_ffn"] == 2.0 and q["trained", "kappa_ffn"] == 2.0
