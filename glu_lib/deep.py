@@ -346,6 +346,8 @@ def trained_ratios(name: str) -> dict:
     from .results import load_result
 
     res = load_result(name)
+    if res and "kernels" not in res["data"]:
+        raise ValueError(f"results/{name}.json is not a stored trained sweep (it has no 'kernels')")
     kernels = res["data"]["kernels"] if res else {}
     out = {}
     for a, b in PAIRS:

@@ -287,6 +287,8 @@ CASES = [
     Case("deep.text_probe_tokens: unknown vocabulary", lambda: deep.text_probe_tokens({"vocab_size": 7}),
          "no text tokenizer for vocab_size 7"),
     Case("deep.stored_kappas: absent", lambda: deep.stored_kappas("deep_no_such_sweep"), "", lambda r: r is None),
+    Case("deep.trained_ratios: absent", lambda: deep.trained_ratios("deep_no_such_sweep"), "",
+         lambda r: r == {}),
     Case("deep.pair_ratios: no common seed", lambda: deep.pair_ratios({"relu": [{"kappa_full": 2.0}]},
                                                                       "relu", "reglu"), "no seed"),
     Case("deep.plot_kappa_bars: nothing stored", lambda: deep.plot_kappa_bars(

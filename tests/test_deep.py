@@ -390,3 +390,6 @@ def test_trained_ratios_pairs_the_stored_kernels_of_one_seed(tmp_path, monkeypat
     q = got["relu", "reglu", 2]
     assert q["init", "kappa_full"] == 4.0 and q["trained", "kappa_full"] == 4.0
     assert q["init", "kappa_ffn"] == 2.0 and q["trained", "kappa_ffn"] == 2.0
+    save_result("foreign", {"kappas": {}}, Preset("deep_models", "full", {}))
+    with pytest.raises(ValueError, match="not a stored trained sweep"):
+        deep.trained_ratios("foreign")
