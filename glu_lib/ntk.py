@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 
 import numpy as np
 import torch
@@ -37,7 +38,7 @@ from ._checks import as_matrix
 from .models import ACTIVATIONS, TwoLayer
 
 __all__ = ["empirical_ntk", "two_layer_ntk", "structured_ntk", "generic_ntk", "implicit_ntk", "flat_jacobian",
-           "ScalarReadout"]
+           "ScalarReadout", "release_workspace"]
 
 METHODS = ("auto", "structured", "generic", "implicit")
 
@@ -160,28 +161,73 @@ def _trained(layer: nn.Linear) -> tuple[bool, bool]:
     return layer.weight.requires_grad, layer.bias is not None and layer.bias.requires_grad
 
 
-def _scalar_features(model: TwoLayer, X: torch.Tensor):
+#: Rows per chunk of the two-layer element-wise steps: about ``_CHUNK_ELEMS`` numbers per block, so
+#: the few passes over a chunk stay in the cache and each still runs on all of torch's threads.
+_CHUNK_ELEMS = 2**17
+#: The largest feature block (bytes) kept between calls: see :func:`_workspace`.
+_WORKSPACE_BYTES = 2**28
+
+
+class _Kept(threading.local):
+    block: torch.Tensor | None = None
+
+
+_KEPT = _Kept()
+
+
+def _workspace(numel: int, dtype: torch.dtype, device) -> torch.Tensor:
+    """A flat block of ``numel`` numbers, the same one from call to call on this thread when it is at
+    most ``_WORKSPACE_BYTES`` (on the CPU). glibc hands a freed block above its mmap threshold (at most
+    32 MiB) back to the system, so a fresh block of that size is mapped anew on every call and pays a
+    page fault per 4 KiB page on first touch; keeping it costs its memory between calls.
+    :func:`release_workspace` frees it."""
+    device = torch.device(device)
+    if device.type != "cpu" or numel * torch.empty((), dtype=dtype).element_size() > _WORKSPACE_BYTES:
+        return torch.empty(numel, dtype=dtype, device=device)
+    block = _KEPT.block
+    if block is None or block.dtype != dtype or block.numel() < numel:
+        _KEPT.block = None  # free the smaller block before the larger one is mapped
+        block = _KEPT.block = torch.empty(numel, dtype=dtype)
+    return block[:numel]
+
+
+def release_workspace() -> None:
+    """Free the feature block that :func:`two_layer_ntk` keeps between calls on this thread."""
+    _KEPT.block = None
+
+
+def _scalar_features(model: TwoLayer, X: torch.Tensor, keep: bool = False):
     """For a scalar output ``v``: the hidden features ``H`` and the first-layer factors scaled by ``v``,
     as ``[(A, has_bias)]`` with the factors of layers that agree on the bias side by side in one
-    matrix. A gated net computes ``[Wx | Px]`` by one product and writes ``[(Px)⊙φ'(Wx)⊙v | φ(Wx)⊙v]``
-    over it, so the large element-wise steps are a few passes over memory, each on all threads."""
-    v = model.V.weight[0]
-    if not model.gated:
-        phi, dphi = _phi_dphi(model.activation, model.W(X))
-        return phi, [(dphi.mul_(v), model.W.bias is not None)]
-    m, W, P = model.width, model.W, model.P
-    Z = X @ torch.cat([W.weight, P.weight]).T  # (n, 2m): [Wx | Px]
-    a, g = Z[:, :m], Z[:, m:]
-    for half, layer in ((a, W), (g, P)):
-        if layer.bias is not None:
-            half.add_(layer.bias)
-    phi, dphi = _phi_dphi(model.activation, a)
-    torch.mul(g, dphi, out=a).mul_(v)  # a is read no more: W-factor (Px)⊙φ'(Wx)⊙v in its place
-    H = torch.mul(g, phi, out=dphi)  # dphi is read no more: H in its place (no fresh buffer)
-    torch.mul(phi, v, out=g)  # g is read no more: P-factor φ(Wx)⊙v in its place
-    if (W.bias is None) == (P.bias is None):
-        return H, [(Z, W.bias is not None)]
-    return H, [(a, W.bias is not None), (g, P.bias is not None)]
+    matrix. The pre-activations come from one product (``[Wx | Px]`` for a gated net) into a block
+    that also holds ``H``; the element-wise steps then go a chunk of rows at a time (the chunk's
+    ``φ``, ``φ'`` are small and stay in the cache) and write ``[(Px)⊙φ'(Wx)⊙v | φ(Wx)⊙v]`` (gated) or
+    ``φ'(Wx)⊙v`` over the pre-activations. ``keep``: the block is the kept :func:`_workspace`."""
+    v, m, n = model.V.weight[0], model.width, X.shape[0]
+    layers = (model.W, model.P) if model.gated else (model.W,)
+    k = len(layers) * m
+    numel = n * (k + m)
+    block = _workspace(numel, X.dtype, X.device) if keep else X.new_empty(numel)
+    Z, H = block[: n * k].view(n, k), block[n * k :].view(n, m)
+    torch.matmul(X, torch.cat([layer.weight for layer in layers]).T, out=Z)
+    rows = max(1, _CHUNK_ELEMS // m)
+    for r in range(0, n, rows):
+        a, g = Z[r : r + rows, :m], Z[r : r + rows, m:]  # g is empty when not gated
+        for half, layer in zip((a, g), layers):
+            if layer.bias is not None:
+                half.add_(layer.bias)
+        phi, dphi = _phi_dphi(model.activation, a)
+        if not model.gated:
+            H[r : r + rows] = phi
+            torch.mul(dphi, v, out=a)
+            continue
+        torch.mul(g, phi, out=H[r : r + rows])
+        torch.mul(g, dphi, out=a).mul_(v)  # W-factor (Px)⊙φ'(Wx)⊙v
+        torch.mul(phi, v, out=g)  # P-factor φ(Wx)⊙v
+    biases = [layer.bias is not None for layer in layers]
+    if len(set(biases)) == 1:
+        return H, [(Z, biases[0])]
+    return H, [(Z[:, :m], biases[0]), (Z[:, m:], biases[1])]
 
 
 @torch.no_grad()
@@ -208,7 +254,7 @@ def two_layer_ntk(model: TwoLayer, X, X2=None) -> np.ndarray:
     if c == 1 and all(p.requires_grad for p in model.parameters()):
         # scalar output, every parameter trains: plain 2-D products, no (n, n2, c, c) buffer;
         # K = Σ (A·A2ᵀ) ⊙ F + H·H2ᵀ over the first-layer factors A with F = XX2ᵀ (+1 with a bias)
-        H, parts = _scalar_features(model, X)
+        H, parts = _scalar_features(model, X, keep=True)
         H2, parts2 = (H, parts) if X2 is X else _scalar_features(model, X2)
         terms = [(A, A2, G + 1.0 if b else G) for (A, b), (A2, _) in zip(parts, parts2)] + [(H, H2, None)]
         if X2 is X:

@@ -77,6 +77,7 @@ def test_two_layer_symmetric_products(rng, monkeypatch, kind, bias):
     import glu_lib.ntk as ntk
 
     monkeypatch.setattr(ntk, "_SYM_BLOCK", 4)  # 11 rows: strips of 4, 4 and 3
+    monkeypatch.setattr(ntk, "_CHUNK_ELEMS", 50)  # element-wise steps in chunks of 2 or 3 rows
     m = two_layer(kind, 5, 24, bias=bias != "none", seed=3)
     if bias == "W only" and m.P is not None:
         m.P.bias = None
@@ -88,6 +89,36 @@ def test_two_layer_symmetric_products(rng, monkeypatch, kind, bias):
     K = two_layer_ntk(m, X)
     assert rel(K, generic_ntk(m, X)) < 1e-10
     np.testing.assert_array_equal(K, K.T)
+
+
+def test_two_layer_workspace(rng, monkeypatch):
+    """The feature block kept between calls: no result aliases it, the same block serves the next
+    call of the same size, each thread has its own, none is kept above the size limit, and
+    release_workspace frees it."""
+    import threading
+
+    import glu_lib.ntk as ntk
+
+    ntk.release_workspace()
+    m = two_layer("reglu", 5, 24, seed=3)
+    X, Y = rng.standard_normal((11, 5)), rng.standard_normal((11, 5))
+    K1 = two_layer_ntk(m, X)
+    first, ptr = K1.copy(), ntk._KEPT.block.data_ptr()
+    K2 = two_layer_ntk(m, Y)
+    np.testing.assert_array_equal(K1, first)  # the second call wrote nothing into the first result
+    assert ntk._KEPT.block.data_ptr() == ptr
+    assert rel(K2, generic_ntk(m, Y)) < 1e-10
+    out = {}
+    t = threading.Thread(target=lambda: out.update(K=two_layer_ntk(m, X), kept=ntk._KEPT.block))
+    t.start()
+    t.join()
+    assert out["kept"] is not None and out["kept"].data_ptr() != ptr
+    np.testing.assert_allclose(out["K"], K1, rtol=1e-13)
+    ntk.release_workspace()
+    assert ntk._KEPT.block is None
+    monkeypatch.setattr(ntk, "_WORKSPACE_BYTES", 8)
+    np.testing.assert_allclose(two_layer_ntk(m, X), K1, rtol=1e-13)
+    assert ntk._KEPT.block is None
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
