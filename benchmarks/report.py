@@ -32,7 +32,8 @@ TWO_LAYER = {"structured": "structured (glu_lib)", "generic": "vmap(jacrev), blo
              "nt1": "NT Jacobian contraction", "nt3": "NT structured derivatives",
              "nt2": "NT NTK-vector products"}
 DEEP = {"structured": "structured, float64", "gram32": "structured, Gram in float32",
-        "float32": "structured, all float32", "blocked": "Jacobian blocks (generic_ntk)",
+        "float32": "structured, all float32",
+        "glibc": "structured, float64, glibc's malloc defaults", "blocked": "Jacobian blocks (generic_ntk)",
         "full": "vmap(jacrev), all at once"}
 
 
