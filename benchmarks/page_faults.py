@@ -1,11 +1,12 @@
 """How much of the two-layer NTK's time is the first touch of freshly mapped memory.
 
 glibc hands blocks above its mmap threshold (at most 32 MiB) back to the system when they are
-freed, so every call of ``two_layer_ntk`` at n = 1024 maps its [Wx | Px] block (34 MB) afresh and
-pays a page fault per 4 KiB page on first touch. This script times the same kernel in one process
+freed, so every call of ``two_layer_ntk`` at n = 1024 mapped its [Wx | Px] block (34 MB) afresh
+and paid a page fault per 4 KiB page on first touch. This script times the same kernel in one process
 first with glibc's defaults, then after ``mallopt`` tells glibc to keep freed memory (mmap threshold
-1 GiB, trim threshold 2 GiB): the difference is what the page faults cost. The library itself does
-not change the process's allocator; this only measures. Linux with glibc only.
+1 GiB, trim threshold 2 GiB): the difference is what the page faults cost. Since commit 40af84d
+``two_layer_ntk`` keeps that block between calls (``glu_lib.ntk.release_workspace`` frees it), so
+the two should agree. Linux with glibc only.
 
     python benchmarks/page_faults.py            # ReGLU, n = 1024, d = 100, nominal width 4096
 """

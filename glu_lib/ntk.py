@@ -224,7 +224,7 @@ def _glibc_malloc():
 
 @contextlib.contextmanager
 def _freed_memory_kept():
-    """Inside the block, glibc keeps freed memory for reuse instead of returning it to the system;
+    """Inside the block, glibc keeps freed memory for reuse instead of handing it back to the system;
     at the end it is returned (``malloc_trim``) and the thresholds are set where glibc's own
     settle (mmap 32 MiB, trim 64 MiB). A deep model's forward and backward allocate many blocks
     just above glibc's largest mmap threshold (a ViT's activations at width 1024 and n = 64 are
@@ -694,7 +694,8 @@ class _Grammer:
 
 def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None,
                    gram_dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
-                   max_block_bytes: int = 2**28, info: dict | None = None) -> np.ndarray:
+                   max_block_bytes: int = 2**28, info: dict | None = None,
+                   keep_freed_memory: bool = False) -> np.ndarray:
     """Empirical NTK of a deep model from one batched forward and backward, layer by layer, no Jacobian.
 
     The samples are independent in the batch (the model runs in eval mode), so one backward of
@@ -725,7 +726,14 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     :func:`empirical_ntk`. A dict passed as ``info`` receives the parameter names taken by each path
     (``"structured"``, ``"jacobian"``); with ``info["per_parameter"] = True`` also the Gram block of
     each structured parameter (``{name: array}``), e.g. for the NTK of the feed-forward blocks alone.
+
+    ``keep_freed_memory=True`` asks glibc to keep freed memory for reuse during the call (Linux with
+    glibc; returned to the system at the end): the model's activations and their gradients are
+    then not mapped afresh and faulted in page by page each time: faster, for more peak memory
+    (the trade-off measured on the paper's ViT is on the book's execution page).
     """
+    if not isinstance(keep_freed_memory, bool):
+        raise TypeError(f"keep_freed_memory must be True or False, got {keep_freed_memory!r}")
     X, X2 = _inputs(model, X, X2)
     if dtype is not None and dtype != next(model.parameters()).dtype:
         model = copy.deepcopy(model).to(dtype)
@@ -741,7 +749,7 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     was_training = {m: m.training for m in model.modules()}
     model.eval()
     try:
-        with _freed_memory_kept():
+        with _freed_memory_kept() if keep_freed_memory else contextlib.nullcontext():
             K, c = _structured_kernel(model, params, Z, n, n2, symmetric, chunk_bytes, gram_dtype,
                                       max_block_bytes, info)
     finally:

@@ -122,7 +122,8 @@ def test_two_layer_workspace(rng, monkeypatch):
 
 
 def test_freed_memory_kept(monkeypatch, rng):
-    """structured_ntk asks glibc to keep freed memory during the call only: the thresholds are raised
+    """structured_ntk(keep_freed_memory=True) asks glibc to keep freed memory during the call only:
+    the thresholds are raised
     once (nested blocks do not repeat it), then set where glibc's own settle and the memory is
     trimmed; where the user set malloc's parameters, nothing is touched."""
     import glu_lib.ntk as ntk
@@ -144,9 +145,13 @@ def test_freed_memory_kept(monkeypatch, rng):
     assert [c[0] for c in calls] == ["mallopt", "mallopt", "mallopt", "mallopt", "trim"]
     assert ntk._HELD["depth"] == 0
     calls.clear()
-    m = two_layer("relu", 4, 8, seed=0)
-    structured = ntk.structured_ntk(m, rng.standard_normal((3, 4)))
-    assert len(calls) == 5 and structured.shape == (3, 3)
+    m, X = two_layer("relu", 4, 8, seed=0), rng.standard_normal((3, 4))
+    plain = ntk.structured_ntk(m, X)
+    assert calls == []  # not asked for: glibc's settings are left alone
+    np.testing.assert_array_equal(ntk.structured_ntk(m, X, keep_freed_memory=True), plain)
+    assert len(calls) == 5
+    with pytest.raises(TypeError, match="keep_freed_memory"):
+        ntk.structured_ntk(m, X, keep_freed_memory="yes")
     monkeypatch.setitem(ntk._HELD, "libc", None)
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
     assert ntk._glibc_malloc() is False
