@@ -2,9 +2,52 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import platform
 import time
 
 import numpy as np
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters of glibc's malloc.h
+GLIBC_SETTLED = (32 * 2**20, 64 * 2**20)  # where glibc's own mmap / trim thresholds settle (64-bit)
+KEPT = (2**30, 2**27)  # mmap / trim thresholds (bytes) inside freed_memory_kept
+
+
+def glibc_malloc(environ=os.environ):
+    """glibc's ``(mallopt, malloc_trim)``, or ``None`` on another C library or when the process's
+    malloc settings are the user's (``MALLOC_*_`` variables or ``GLIBC_TUNABLES``)."""
+    user = any(k.startswith("MALLOC_") and k.endswith("_") for k in environ) or (
+        "malloc" in environ.get("GLIBC_TUNABLES", ""))
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc" or user:
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc.mallopt, libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+@contextlib.contextmanager
+def freed_memory_kept(libc=None):
+    """Inside the block glibc keeps freed memory for reuse instead of handing blocks above its mmap
+    threshold back to the system (each such block is otherwise mapped afresh and faulted in page by
+    page on first touch); at the end the memory is trimmed and the thresholds are set where glibc's
+    own settle. Yields whether the settings were changed (``False``: not glibc, or the user's own)."""
+    libc = libc or glibc_malloc()
+    if not libc:
+        yield False
+        return
+    mallopt, trim = libc
+    mallopt(M_MMAP_THRESHOLD, KEPT[0])
+    mallopt(M_TRIM_THRESHOLD, KEPT[1])
+    try:
+        yield True
+    finally:
+        mallopt(M_MMAP_THRESHOLD, GLIBC_SETTLED[0])
+        mallopt(M_TRIM_THRESHOLD, GLIBC_SETTLED[1])
+        trim(0)
 
 
 def bench(fn, repeats: int):

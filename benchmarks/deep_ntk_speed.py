@@ -17,8 +17,8 @@ either way. Their flop bound takes each stage at the GEMM rate of its precision 
 in their process before and after), and the output gives their speed-up over float64, the relative
 change of the kernel and of κ = λmax/λmin.
 
-Method ``kept`` is the float64 structured path with ``keep_freed_memory=True``: glibc keeps freed
-memory for reuse during the call, where by default every block above its mmap threshold (the ViT's
+Method ``kept`` is the float64 structured path inside ``_timing.freed_memory_kept``: glibc keeps
+freed memory for reuse during the call, where by default every block above its mmap threshold (the ViT's
 34 MB activations at width 1024) is mapped afresh and faulted in page by page; the output gives its
 speed and peak memory against the default. The structured modes are timed as the best of ``--repeats`` calls
 (default 3; runs before commit 40af84d timed one call), the other methods once.
@@ -38,6 +38,7 @@ m × m corner.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import resource
@@ -47,12 +48,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _timing import gemm_rate  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from _timing import freed_memory_kept, gemm_rate  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 METHODS = ("structured", "gram32", "float32", "kept", "blocked", "full")
-# the structured path's modes: its keyword and value; "kept" is float64 with keep_freed_memory
-PRECISION = {"structured": None, "gram32": ("gram_dtype", "float32"),
-             "float32": ("dtype", "float32"), "kept": ("keep_freed_memory", True)}
+# the structured path's modes: (structured_ntk keyword, its value's name); "kept" is the float64 path
+# inside freed_memory_kept
+PRECISION = {"structured": None, "gram32": ("gram_dtype", "float32"), "float32": ("dtype", "float32"),
+             "kept": None}
 GOAL_SPEEDUP, GOAL_BOUND, GOAL_MEMORY_MB = 20.0, 1.5, 2048.0
 
 
@@ -144,14 +146,14 @@ def run_one(method: str, dim: int, n: int, args) -> dict:
         out["flops"] = structured_flops(model, X)
         out["gemm_before"] = gemm_rate()
         out["gemm32_before"] = gemm_rate(torch.float32)
-        key, value = PRECISION[method] or (None, None)
-        kw = {} if key is None else {key: getattr(torch, value) if isinstance(value, str) else value}
+        kw = {PRECISION[method][0]: getattr(torch, PRECISION[method][1])} if PRECISION[method] else {}
         structured_ntk(model, X[:2], **kw)  # warm-up (first calls into the thread pools)
     times = []
     for _ in range(args.repeats if method in PRECISION else 1):  # the structured modes: best of repeats
         t = time.perf_counter()
         if method in PRECISION:
-            K = structured_ntk(model, X, **kw)
+            with freed_memory_kept() if method == "kept" else contextlib.nullcontext():
+                K = structured_ntk(model, X, **kw)
         elif method == "blocked":
             K = generic_ntk(model, X)
         else:

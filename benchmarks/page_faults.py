@@ -2,10 +2,10 @@
 
 glibc hands blocks above its mmap threshold (at most 32 MiB) back to the system when they are
 freed, so every call of ``two_layer_ntk`` at n = 1024 mapped its [Wx | Px] block (34 MB) afresh
-and paid a page fault per 4 KiB page on first touch. This script times the same kernel in one process
-first with glibc's defaults, then after ``mallopt`` tells glibc to keep freed memory (mmap threshold
-1 GiB, trim threshold 2 GiB): the difference is what the page faults cost. Since commit 40af84d
-``two_layer_ntk`` keeps that block between calls (``glu_lib.ntk.release_workspace`` frees it), so
+and paid a page fault per 4 KiB page on first touch. This script times the same kernel in one
+process first with glibc's defaults, then inside ``_timing.freed_memory_kept``, where glibc keeps
+freed memory (mmap threshold 1 GiB, trim threshold 128 MiB; 2 GiB in the runs before commit
+40af84d): the difference is what the page faults cost. Since commit 40af84d ``two_layer_ntk`` keeps that block between calls (``glu_lib.ntk.release_workspace`` frees it), so
 the two should agree. Linux with glibc only.
 
     python benchmarks/page_faults.py            # ReGLU, n = 1024, d = 100, nominal width 4096
@@ -14,15 +14,17 @@ the two should agree. Linux with glibc only.
 from __future__ import annotations
 
 import argparse
-import ctypes
+import sys
 import time
+from pathlib import Path
 
 import torch
 
 from glu_lib.models import two_layer
 from glu_lib.ntk import two_layer_ntk
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt parameters of glibc's malloc.h
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import freed_memory_kept  # noqa: E402
 
 
 def best_and_median(fn, repeats: int) -> tuple[float, float]:
@@ -47,11 +49,11 @@ def main() -> None:
     run = lambda: two_layer_ntk(model, X)  # noqa: E731
     run()
     default = best_and_median(run, args.repeats)
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallopt(M_MMAP_THRESHOLD, 1 << 30)
-    libc.mallopt(M_TRIM_THRESHOLD, 1 << 31)
-    run()
-    kept = best_and_median(run, args.repeats)
+    with freed_memory_kept() as changed:
+        if not changed:
+            sys.exit("glibc's malloc settings cannot be changed here (not glibc, or MALLOC_*_ set)")
+        run()
+        kept = best_and_median(run, args.repeats)
     print(f"two_layer_ntk, reglu, n = 1024, {torch.get_num_threads()} thread(s), best (median) of "
           f"{args.repeats}: glibc defaults {default[0] * 1e3:.1f} ms ({default[1] * 1e3:.1f}), "
           f"freed memory kept {kept[0] * 1e3:.1f} ms ({kept[1] * 1e3:.1f}): "

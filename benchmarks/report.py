@@ -33,7 +33,7 @@ TWO_LAYER = {"structured": "structured (glu_lib)", "generic": "vmap(jacrev), blo
              "nt2": "NT NTK-vector products"}
 DEEP = {"structured": "structured, float64", "gram32": "structured, Gram in float32",
         "float32": "structured, all float32",
-        "kept": "structured, float64, keep_freed_memory", "blocked": "Jacobian blocks (generic_ntk)",
+        "kept": "structured, float64, freed memory kept", "blocked": "Jacobian blocks (generic_ntk)",
         "full": "vmap(jacrev), all at once"}
 
 

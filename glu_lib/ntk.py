@@ -23,12 +23,8 @@ supports forward-mode AD and ``vmap``.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import ctypes
 import math
-import os
-import platform
 import threading
 
 import numpy as np
@@ -198,57 +194,6 @@ def _workspace(numel: int, dtype: torch.dtype, device) -> torch.Tensor:
 def release_workspace() -> None:
     """Free the feature block that :func:`two_layer_ntk` keeps between calls on this thread."""
     _KEPT.block = None
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters of glibc's malloc.h
-_GLIBC_DEFAULTS = (32 * 2**20, 64 * 2**20)  # where glibc's own mmap / trim thresholds settle (64-bit)
-_KEEP_THRESHOLDS = (2**30, 2**27)  # mmap / trim thresholds (bytes) inside _freed_memory_kept
-_HELD = {"depth": 0, "lock": threading.Lock(), "libc": None}
-
-
-def _glibc_malloc():
-    """glibc's ``(mallopt, malloc_trim)``, or ``False`` on another C library or when the process's
-    malloc settings are the user's (``MALLOC_*_`` variables or ``GLIBC_TUNABLES``)."""
-    if _HELD["libc"] is None:
-        _HELD["libc"] = False
-        user = any(k.startswith("MALLOC_") and k.endswith("_") for k in os.environ) or (
-            "malloc" in os.environ.get("GLIBC_TUNABLES", ""))
-        if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" and not user:
-            try:
-                libc = ctypes.CDLL("libc.so.6")
-                _HELD["libc"] = (libc.mallopt, libc.malloc_trim)
-            except (OSError, AttributeError):
-                pass
-    return _HELD["libc"]
-
-
-@contextlib.contextmanager
-def _freed_memory_kept():
-    """Inside the block, glibc keeps freed memory for reuse instead of handing it back to the system;
-    at the end it is returned (``malloc_trim``) and the thresholds are set where glibc's own
-    settle (mmap 32 MiB, trim 64 MiB). A deep model's forward and backward allocate many blocks
-    just above glibc's largest mmap threshold (a ViT's activations at width 1024 and n = 64 are
-    34 MB); each would be mapped afresh and pay a page fault per 4 KiB page on first touch. No-op
-    on other C libraries and where the user set malloc's parameters."""
-    libc = _glibc_malloc()
-    if not libc:
-        yield
-        return
-    mallopt, trim = libc
-    with _HELD["lock"]:
-        _HELD["depth"] += 1
-        if _HELD["depth"] == 1:
-            mallopt(_M_MMAP_THRESHOLD, _KEEP_THRESHOLDS[0])
-            mallopt(_M_TRIM_THRESHOLD, _KEEP_THRESHOLDS[1])
-    try:
-        yield
-    finally:
-        with _HELD["lock"]:
-            _HELD["depth"] -= 1
-            if _HELD["depth"] == 0:
-                mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULTS[0])
-                mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULTS[1])
-                trim(0)
 
 
 def _scalar_features(model: TwoLayer, X: torch.Tensor, keep: bool = False):
@@ -694,8 +639,7 @@ class _Grammer:
 
 def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = None,
                    gram_dtype: torch.dtype | None = None, chunk_bytes: int = 2**25,
-                   max_block_bytes: int = 2**28, info: dict | None = None,
-                   keep_freed_memory: bool = False) -> np.ndarray:
+                   max_block_bytes: int = 2**28, info: dict | None = None) -> np.ndarray:
     """Empirical NTK of a deep model from one batched forward and backward, layer by layer, no Jacobian.
 
     The samples are independent in the batch (the model runs in eval mode), so one backward of
@@ -726,14 +670,7 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     :func:`empirical_ntk`. A dict passed as ``info`` receives the parameter names taken by each path
     (``"structured"``, ``"jacobian"``); with ``info["per_parameter"] = True`` also the Gram block of
     each structured parameter (``{name: array}``), e.g. for the NTK of the feed-forward blocks alone.
-
-    ``keep_freed_memory=True`` asks glibc to keep freed memory for reuse during the call (Linux with
-    glibc; returned to the system at the end): the model's activations and their gradients are
-    then not mapped afresh and faulted in page by page each time: faster, for more peak memory
-    (the trade-off measured on the paper's ViT is on the book's execution page).
     """
-    if not isinstance(keep_freed_memory, bool):
-        raise TypeError(f"keep_freed_memory must be True or False, got {keep_freed_memory!r}")
     X, X2 = _inputs(model, X, X2)
     if dtype is not None and dtype != next(model.parameters()).dtype:
         model = copy.deepcopy(model).to(dtype)
@@ -749,42 +686,33 @@ def structured_ntk(model: nn.Module, X, X2=None, *, dtype: torch.dtype | None = 
     was_training = {m: m.training for m in model.modules()}
     model.eval()
     try:
-        with _freed_memory_kept() if keep_freed_memory else contextlib.nullcontext():
-            K, c = _structured_kernel(model, params, Z, n, n2, symmetric, chunk_bytes, gram_dtype,
-                                      max_block_bytes, info)
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
+            c = model(Z[:1]).reshape(-1).numel()
+        Zv = Z if c == 1 else Z.repeat(c, *([1] * (Z.ndim - 1)))
+        if symmetric:
+            ri = ci = None
+        else:
+            ri = torch.cat([torch.arange(n) + a * N for a in range(c)])
+            ci = torch.cat([torch.arange(n, N) + a * N for a in range(c)])
+        blocks = {} if (info is not None and info.get("per_parameter")) else None
+        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), True, blocks)
+        if rest is None:  # the per-sample copies were not broadcast over the batch: no copies
+            blocks = None if blocks is None else {}
+            K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), False, blocks)
+        if blocks is not None:
+            shape = (c, N, c, N) if symmetric else (c, n, c, n2)
+            info["per_parameter"] = {k: _to_numpy(v, shape, c, symmetric) for k, v in blocks.items()}
+        if info is not None:
+            info["jacobian"] = sorted(rest)
+            info["structured"] = sorted(k for k in params if k not in rest)
+        if rest:
+            K += _jacobian_gram(model, params, {k: params[k].detach() for k in rest}, Z, c, ri, ci, N,
+                                max_block_bytes)
+        _check_diagonal(model, params, Z, K, n, symmetric)
     finally:
         for m, t in was_training.items():
             m.train(t)
     return _to_numpy(K, (c, N, c, N) if symmetric else (c, n, c, n2), c, symmetric)
-
-
-def _structured_kernel(model, params, Z, n, n2, symmetric, chunk_bytes, gram_dtype, max_block_bytes, info):
-    """The body of :func:`structured_ntk`: the kernel in virtual-sample order, and the output count."""
-    N = Z.shape[0]
-    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH):
-        c = model(Z[:1]).reshape(-1).numel()
-    Zv = Z if c == 1 else Z.repeat(c, *([1] * (Z.ndim - 1)))
-    if symmetric:
-        ri = ci = None
-    else:
-        ri = torch.cat([torch.arange(n) + a * N for a in range(c)])
-        ci = torch.cat([torch.arange(n, N) + a * N for a in range(c)])
-    blocks = {} if (info is not None and info.get("per_parameter")) else None
-    K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), True, blocks)
-    if rest is None:  # the per-sample copies were not broadcast over the batch: no copies
-        blocks = None if blocks is None else {}
-        K, rest = _structured_pass(model, params, Zv, c, _Grammer(ri, ci, chunk_bytes, gram_dtype), False, blocks)
-    if blocks is not None:
-        shape = (c, N, c, N) if symmetric else (c, n, c, n2)
-        info["per_parameter"] = {k: _to_numpy(v, shape, c, symmetric) for k, v in blocks.items()}
-    if info is not None:
-        info["jacobian"] = sorted(rest)
-        info["structured"] = sorted(k for k in params if k not in rest)
-    if rest:
-        K += _jacobian_gram(model, params, {k: params[k].detach() for k in rest}, Z, c, ri, ci, N,
-                            max_block_bytes)
-    _check_diagonal(model, params, Z, K, n, symmetric)
-    return K, c
 
 
 def _to_numpy(K: torch.Tensor, shape, c: int, symmetric: bool) -> np.ndarray:

@@ -49,3 +49,27 @@ def test_missing_markers_are_refused(tmp_path):
     report = load_report()
     with pytest.raises(ValueError, match="markers"):
         report.render_readme("no table here\n", "| a |\n")
+
+
+def test_freed_memory_kept_is_scoped():
+    """The benchmarks' freed_memory_kept raises glibc's thresholds inside the block only, then sets
+    them where glibc's own settle and trims, also when the block fails; with the user's own malloc
+    settings (or another C library) it changes nothing."""
+    spec = importlib.util.spec_from_file_location("bench_timing", ROOT / "benchmarks" / "_timing.py")
+    timing = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(timing)
+    calls = []
+    fake = (lambda *a: calls.append(("mallopt", *a)) or 1, lambda *a: calls.append(("trim", *a)) or 1)
+    with timing.freed_memory_kept(fake) as changed:
+        assert changed
+        assert calls == [("mallopt", timing.M_MMAP_THRESHOLD, timing.KEPT[0]),
+                         ("mallopt", timing.M_TRIM_THRESHOLD, timing.KEPT[1])]
+    assert calls[2:] == [("mallopt", timing.M_MMAP_THRESHOLD, 32 * 2**20),
+                         ("mallopt", timing.M_TRIM_THRESHOLD, 64 * 2**20), ("trim", 0)]
+    calls.clear()
+    with pytest.raises(RuntimeError):
+        with timing.freed_memory_kept(fake):
+            raise RuntimeError
+    assert [c[0] for c in calls] == ["mallopt"] * 4 + ["trim"]
+    assert timing.glibc_malloc({"MALLOC_MMAP_THRESHOLD_": "131072"}) is None
+    assert timing.glibc_malloc({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=1"}) is None

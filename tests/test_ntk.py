@@ -121,42 +121,6 @@ def test_two_layer_workspace(rng, monkeypatch):
     assert ntk._KEPT.block is None
 
 
-def test_freed_memory_kept(monkeypatch, rng):
-    """structured_ntk(keep_freed_memory=True) asks glibc to keep freed memory during the call only:
-    the thresholds are raised
-    once (nested blocks do not repeat it), then set where glibc's own settle and the memory is
-    trimmed; where the user set malloc's parameters, nothing is touched."""
-    import glu_lib.ntk as ntk
-
-    calls = []
-    monkeypatch.setitem(ntk._HELD, "libc", (lambda *a: calls.append(("mallopt", *a)) or 1,
-                                            lambda *a: calls.append(("trim", *a)) or 1))
-    with ntk._freed_memory_kept():
-        with ntk._freed_memory_kept():
-            assert calls == [("mallopt", ntk._M_MMAP_THRESHOLD, ntk._KEEP_THRESHOLDS[0]),
-                             ("mallopt", ntk._M_TRIM_THRESHOLD, ntk._KEEP_THRESHOLDS[1])]
-        assert len(calls) == 2
-    assert calls[2:] == [("mallopt", ntk._M_MMAP_THRESHOLD, 32 * 2**20),
-                         ("mallopt", ntk._M_TRIM_THRESHOLD, 64 * 2**20), ("trim", 0)]
-    calls.clear()
-    with pytest.raises(RuntimeError):  # restored when the block fails too
-        with ntk._freed_memory_kept():
-            raise RuntimeError
-    assert [c[0] for c in calls] == ["mallopt", "mallopt", "mallopt", "mallopt", "trim"]
-    assert ntk._HELD["depth"] == 0
-    calls.clear()
-    m, X = two_layer("relu", 4, 8, seed=0), rng.standard_normal((3, 4))
-    plain = ntk.structured_ntk(m, X)
-    assert calls == []  # not asked for: glibc's settings are left alone
-    np.testing.assert_array_equal(ntk.structured_ntk(m, X, keep_freed_memory=True), plain)
-    assert len(calls) == 5
-    with pytest.raises(TypeError, match="keep_freed_memory"):
-        ntk.structured_ntk(m, X, keep_freed_memory="yes")
-    monkeypatch.setitem(ntk._HELD, "libc", None)
-    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
-    assert ntk._glibc_malloc() is False
-
-
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_closed_form_derivatives_match_autograd(activation):
     """The closed-form φ, φ' of the two-layer path are those of the model's activation, by autograd."""
