@@ -94,8 +94,9 @@ import os
 # The live runs below amplify float32 rounding over thousands of steps, so their
 # printed numbers depend on which instructions the CPU kernels use (with each machine's
 # default code paths, they moved in the second digit between two machines). Before
-# torch loads, pin torch, MKL and oneDNN to their baseline x86-64 paths, the same on
-# every such CPU; the live cell takes about twice as long.
+# torch loads, pin torch, MKL and oneDNN to their baseline x86-64 paths; the live cell
+# takes about twice as long. Even so, one live gap interval still moved in its third
+# digit between an Intel Xeon and an AMD EPYC, so those lines say "(this CPU)".
 os.environ.update(ATEN_CPU_CAPABILITY="default", MKL_CBWR="COMPATIBLE",
                   DNNL_MAX_CPU_ISA="SSE41")
 import textwrap
@@ -298,7 +299,7 @@ def gate_comparisons(clouds, pairs):
     return out
 
 
-def show(cmp):
+def show(cmp, live=False):
     for (fam, opt, a), c in cmp.items():
         rt, g = c.run_test, c.gap
         ps = ", ".join(f"{p:.2f}" for p in c.paper_ps)
@@ -309,7 +310,8 @@ def show(cmp):
             print("    no training-loss range shared by every run")
         else:
             print(f"    gap diff {g.difference:+.4f} [{g.low:+.4f}, {g.high:+.4f}], "
-                  f"detectable {g.detectable:.4f}, mean gap {g.reference:.4f}")
+                  f"detectable {g.detectable:.4f}, mean gap {g.reference:.4f}"
+                  + (" (this CPU)" if live else ""))
 
 
 ALL_PAIRS = (("relu", "reglu"), ("gelu", "geglu"), ("silu", "swiglu"))
@@ -447,7 +449,7 @@ for family, f in P.families.items():
                     gen.cloud(gen.train_run(family, kind, opt, f, P.train, seed=s))
                     for s in range(SEED, SEED + f["seeds"])]
 live_gate = gate_comparisons(live, P.pairs)
-show(live_gate)
+show(live_gate, live=True)
 live_gaps = [c.gap for c in live_gate.values() if c.gap is not None]
 live_inside = sum(g.low <= 0 <= g.high for g in live_gaps)
 live_paper = np.array([p for c in live_gate.values() for p in c.paper_ps])
