@@ -437,7 +437,9 @@ for fam in sorted({f for f, _ in optim}):
 # optimisers, 2 seeds, 3 epochs instead of 8) and applies the same comparisons; it checks that
 # the pipeline runs (with 2 runs a side the run-level test cannot reach $p < 0.05$). At `full`
 # scale the same cell runs the official recipe of the next section (CIFAR-10, Tiny-ImageNet; a
-# GPU).
+# GPU). Its gap intervals are marked "(this CPU)": a few thousand float32 steps carry the CPU's
+# rounding into their third digit, so another machine prints slightly different numbers (the
+# reproducibility page gives two).
 
 # %%
 live = {}
