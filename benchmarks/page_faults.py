@@ -5,8 +5,9 @@ freed, so every call of ``two_layer_ntk`` at n = 1024 mapped its [Wx | Px] block
 and paid a page fault per 4 KiB page on first touch. This script times the same kernel in one
 process first with glibc's defaults, then inside ``_timing.freed_memory_kept``, where glibc keeps
 freed memory (mmap threshold 1 GiB, trim threshold 128 MiB; 2 GiB in the runs before commit
-40af84d): the difference is what the page faults cost. Since commit 40af84d ``two_layer_ntk`` keeps that block between calls (``glu_lib.ntk.release_workspace`` frees it), so
-the two should agree. Linux with glibc only.
+40af84d): the difference is what the page faults cost. Since commit 40af84d ``two_layer_ntk``
+keeps that block between calls (``glu_lib.ntk.release_workspace`` frees it), so the two should
+agree. Linux with glibc only.
 
     python benchmarks/page_faults.py            # ReGLU, n = 1024, d = 100, nominal width 4096
 """
@@ -16,15 +17,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import torch
+from _timing import freed_memory_kept  # benchmarks/ is on sys.path when run as a script
 
 from glu_lib.models import two_layer
 from glu_lib.ntk import two_layer_ntk
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _timing import freed_memory_kept  # noqa: E402
 
 
 def best_and_median(fn, repeats: int) -> tuple[float, float]:

@@ -11,11 +11,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_report():
-    spec = importlib.util.spec_from_file_location("benchmark_report", ROOT / "benchmarks" / "report.py")
+def load_benchmark(name: str):
+    """A module of benchmarks/ (not a package), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", ROOT / "benchmarks" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def load_report():
+    return load_benchmark("report")
 
 
 def test_stored_table_is_up_to_date():
@@ -55,9 +60,7 @@ def test_freed_memory_kept_is_scoped():
     """The benchmarks' freed_memory_kept raises glibc's thresholds inside the block only, then sets
     them where glibc's own settle and trims, also when the block fails; with the user's own malloc
     settings (or another C library) it changes nothing."""
-    spec = importlib.util.spec_from_file_location("bench_timing", ROOT / "benchmarks" / "_timing.py")
-    timing = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(timing)
+    timing = load_benchmark("_timing")
     calls = []
     fake = (lambda *a: calls.append(("mallopt", *a)) or 1, lambda *a: calls.append(("trim", *a)) or 1)
     with timing.freed_memory_kept(fake) as changed:
